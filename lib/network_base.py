@@ -1,0 +1,170 @@
+"""Base classes of the framework: `Parameter` (data + accumulated gradient) and `Module`.
+
+A module computes `forward(*inputs)`, keeps what its backward pass needs in `input_cache`, and
+`backward(grad)` turns the gradient w.r.t. its output into the gradient w.r.t. its (first) input
+while *adding* the gradients w.r.t. its parameters to `Parameter.grad`. `Module.check_gradients`
+compares a module's backward pass with centred finite differences (numpy only, float64).
+"""
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from lib.gradient_check import numerical_gradient
+
+GRADIENT_TOLERANCE = 1e-6
+
+
+class Parameter:
+    """A trainable array together with its gradient and optimizer state.
+
+    The very objects passed in are kept (no copies), so `Parameter(d, g).data is d`.
+
+    Attributes:
+        data: the values, any shape.
+        grad: gradient of the loss w.r.t. `data`, same shape; layers accumulate into it (`+=`).
+        name: optional human-readable name (e.g. "W", "conv_filter").
+        state_dict: per-parameter optimizer state (e.g. SGD's "momentum" buffer).
+    """
+
+    def __init__(self, data: np.ndarray, grad: Optional[np.ndarray] = None, name: Optional[str] = None):
+        self.data = data
+        self.grad = np.zeros_like(data) if grad is None else grad
+        self.name = name
+        self.state_dict = {}
+
+    def __repr__(self) -> str:
+        shape = getattr(self.data, "shape", None)
+        return "Parameter(name={!r}, shape={})".format(self.name, shape)
+
+
+class Module:
+    """Base class of layers, activations, losses and containers.
+
+    Subclasses implement `forward` and `backward` and, if they have any, return their
+    parameters from `parameters()`.
+
+    Attributes:
+        input_cache: whatever `forward` stored for `backward` (layer-specific, see each layer).
+        training: True in training mode, False in evaluation mode (see `train` and `eval`).
+        needs_input_grad: class-level default True. A layer may skip computing the gradient
+            w.r.t. its input when this is False (its `backward` then returns None but still
+            accumulates the parameter gradients). Nothing in the course API sets it; the
+            training loop switches it off for the first layer of a model, whose input gradient
+            nobody reads.
+    """
+
+    needs_input_grad = True
+
+    def __init__(self):
+        self.input_cache = None
+        self.training = True
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def forward(self, *args):
+        """Compute the module's output; subclasses must override this."""
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray):
+        """Gradient w.r.t. the first input given the gradient w.r.t. the output; subclasses override this."""
+        raise NotImplementedError
+
+    def parameters(self) -> List[Parameter]:
+        """Return the module's trainable parameters (none for the base class)."""
+        return []
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode (`mode=True`) or evaluation mode (`mode=False`) and return self."""
+        self.training = mode
+        return self
+
+    def eval(self) -> "Module":
+        """Set evaluation mode; same as `train(False)`."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ gradient checking
+    def check_gradients(self, input_args: tuple) -> None:
+        """Verify `backward` against centred finite differences of `sum(forward(*input_args))`.
+
+        Checks the gradient w.r.t. the first input argument and w.r.t. every parameter, in
+        float64. A loss is checked with `input_args = (predictions, labels)`.
+
+        Args:
+            input_args: tuple of the arguments of `forward`; only the first one is differentiated.
+
+        Raises:
+            TypeError: if `input_args` is not a non-empty tuple.
+            RuntimeError: if the error (2-norm of the difference between the analytic and
+                the numerical gradient) divided by the number of outputs exceeds 1e-6.
+        """
+        if not isinstance(input_args, tuple) or len(input_args) == 0:
+            raise TypeError("input_args must be a non-empty tuple of forward's arguments, got {}".format(
+                type(input_args).__name__))
+        self.check_gradients_wrt_input(input_args, GRADIENT_TOLERANCE)
+        self.check_gradients_wrt_params(input_args, GRADIENT_TOLERANCE)
+
+    def _zero_grad(self) -> None:
+        """(Re-)initialise every parameter's gradient to zeros; a helper for gradient checking."""
+        for p in self.parameters():
+            p.grad = np.zeros_like(p.data)
+
+    def _summed_output(self, args: Sequence) -> float:
+        return float(np.sum(self.forward(*args)))
+
+    def _analytic_backward(self, args: Sequence):
+        """Zero the parameter grads, run forward then backward with ones; return backward's result."""
+        self._zero_grad()
+        out = self.forward(*args)
+        return self.backward(np.ones_like(out))
+
+    def _check_error(self, analytic: np.ndarray, numeric: np.ndarray, num_outputs: int,
+                     tolerance: float, what: str) -> None:
+        error = float(np.linalg.norm(np.ravel(analytic) - np.ravel(numeric)))
+        if error / max(num_outputs, 1) > tolerance:
+            raise RuntimeError("Check of gradient w.r.t. {} for {} failed. Error {:.4E} > {:.4E}.".format(
+                what, self, error, tolerance))
+
+    def check_gradients_wrt_input(self, input_args: tuple, tolerance: float) -> None:
+        """Compare the gradient w.r.t. the first input with centred differences (float64).
+
+        Args:
+            input_args: tuple of forward's arguments; the first one is differentiated.
+            tolerance: largest allowed error per output (2-norm of the difference / outputs).
+
+        Raises:
+            RuntimeError: if the check fails or `backward` returns no input gradient.
+        """
+        x = np.array(input_args[0], dtype=np.float64)  # a float64 copy; the caller's array is untouched
+        args = (x,) + tuple(input_args[1:])
+        num_outputs = int(np.size(self.forward(*args)))
+        numeric = numerical_gradient(lambda: self._summed_output(args), x)
+        analytic = self._analytic_backward(args)
+        if analytic is None:
+            raise RuntimeError("{} returned no input gradient; set needs_input_grad = True".format(self))
+        self._check_error(analytic, numeric, num_outputs, tolerance, "input")
+
+    def check_gradients_wrt_params(self, input_args: tuple, tolerance: float) -> None:
+        """Compare each parameter's accumulated gradient with centred differences (float64).
+
+        Each parameter's data is replaced by a float64 copy during its check and restored after.
+
+        Args:
+            input_args: tuple of forward's arguments.
+            tolerance: largest allowed error per output (2-norm of the difference / outputs).
+
+        Raises:
+            RuntimeError: if the check of any parameter fails.
+        """
+        num_outputs = int(np.size(self.forward(*input_args)))
+        for param in self.parameters():
+            original = param.data
+            param.data = np.array(original, dtype=np.float64)
+            try:
+                numeric = numerical_gradient(lambda: self._summed_output(input_args), param.data)
+                self._analytic_backward(input_args)
+                analytic = param.grad
+            finally:
+                param.data = original
+                self._zero_grad()
+            self._check_error(analytic, numeric, num_outputs, tolerance, "param '{}'".format(param.name))
