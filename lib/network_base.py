@@ -34,7 +34,7 @@ class Parameter:
 
     def __repr__(self) -> str:
         shape = getattr(self.data, "shape", None)
-        return "Parameter(name={!r}, shape={})".format(self.name, shape)
+        return f"Parameter(name={self.name!r}, shape={shape})"
 
 
 class Module:
@@ -99,8 +99,8 @@ class Module:
                 the numerical gradient) divided by the number of outputs exceeds 1e-6.
         """
         if not isinstance(input_args, tuple) or len(input_args) == 0:
-            raise TypeError("input_args must be a non-empty tuple of forward's arguments, got {}".format(
-                type(input_args).__name__))
+            raise TypeError("input_args must be a non-empty tuple of forward's arguments, "
+                            f"got {type(input_args).__name__}")
         self.check_gradients_wrt_input(input_args, GRADIENT_TOLERANCE)
         self.check_gradients_wrt_params(input_args, GRADIENT_TOLERANCE)
 
@@ -122,8 +122,8 @@ class Module:
                      tolerance: float, what: str) -> None:
         error = float(np.linalg.norm(np.ravel(analytic) - np.ravel(numeric)))
         if error / max(num_outputs, 1) > tolerance:
-            raise RuntimeError("Check of gradient w.r.t. {} for {} failed. Error {:.4E} > {:.4E}.".format(
-                what, self, error, tolerance))
+            raise RuntimeError(f"Check of gradient w.r.t. {what} for {self} failed. "
+                               f"Error {error:.4E} > {tolerance:.4E}.")
 
     def check_gradients_wrt_input(self, input_args: tuple, tolerance: float) -> None:
         """Compare the gradient w.r.t. the first input with centred differences (float64).
@@ -141,7 +141,7 @@ class Module:
         numeric = numerical_gradient(lambda: self._summed_output(args), x)
         analytic = self._analytic_backward(args)
         if analytic is None:
-            raise RuntimeError("{} returned no input gradient; set needs_input_grad = True".format(self))
+            raise RuntimeError(f"{self} returned no input gradient; set needs_input_grad = True")
         self._check_error(analytic, numeric, num_outputs, tolerance, "input")
 
     def check_gradients_wrt_params(self, input_args: tuple, tolerance: float) -> None:
@@ -167,4 +167,4 @@ class Module:
             finally:
                 param.data = original
                 self._zero_grad()
-            self._check_error(analytic, numeric, num_outputs, tolerance, "param '{}'".format(param.name))
+            self._check_error(analytic, numeric, num_outputs, tolerance, f"param '{param.name}'")

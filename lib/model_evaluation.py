@@ -1,0 +1,74 @@
+"""Evaluation: accuracy of predictions and the loss of a model over a data set."""
+from typing import Tuple
+
+import numpy as np
+
+from lib.network_base import Module
+from lib.utilities import check_positive_int
+
+# The model sees this many samples per forward pass during evaluation (rounded down to a
+# multiple of the batch size): larger matrix products are faster than many small ones.
+EVAL_CHUNK_SIZE = 1000
+
+
+def accuracy(y_onehot: np.ndarray, predictions: np.ndarray) -> float:
+    """Fraction of samples whose predicted class (argmax) equals the true class.
+
+    Args:
+        y_onehot: (N, C) one-hot labels, or (N,) integer class indices.
+        predictions: (N, C) scores, logits or probabilities.
+
+    Returns:
+        The accuracy in [0, 1] as a float.
+
+    Raises:
+        ValueError: if the numbers of samples differ or there are none.
+    """
+    y_onehot = np.asarray(y_onehot)
+    predictions = np.asarray(predictions)
+    true_class = y_onehot if y_onehot.ndim == 1 else np.argmax(y_onehot, axis=-1)
+    if true_class.shape != predictions.shape[:-1]:
+        raise ValueError("labels and predictions must describe the same samples, "
+                         f"got shapes {y_onehot.shape} and {predictions.shape}")
+    if true_class.size == 0:
+        raise ValueError("accuracy of an empty set of predictions is undefined")
+    return float(np.mean(true_class == np.argmax(predictions, axis=-1)))
+
+
+def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Module,
+             batch_size: int) -> Tuple[float, float]:
+    """Accuracy and summed loss of `model` on a data set.
+
+    The model runs on chunks of up to `EVAL_CHUNK_SIZE` samples for speed, but the loss is computed
+    per batch of `batch_size` samples and summed, exactly as the course defines the cost.
+
+    Args:
+        x_val: (N, ...) inputs.
+        y_val: (N, C) one-hot labels.
+        model: the module to evaluate (its mode is left unchanged).
+        loss_fn: loss module called as `loss_fn(preds, labels)`.
+        batch_size: size of the batches the cost is summed over; N must be a multiple of it.
+
+    Returns:
+        `(accuracy, cost)`: accuracy in [0, 1] and the sum of the per-batch losses.
+
+    Raises:
+        ValueError: if the lengths differ or N is not a multiple of batch_size.
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    check_same_length(x_val, y_val, "x_val", "y_val")
+    if len(x_val) % batch_size != 0:
+        raise ValueError(f"the number of samples ({len(x_val)}) must be a multiple of batch_size ({batch_size})")
+    chunk = max(batch_size, EVAL_CHUNK_SIZE // batch_size * batch_size)
+    predictions = np.concatenate([model(x_val[start:start + chunk]) for start in range(0, len(x_val), chunk)])
+    cost = sum(float(loss_fn(predictions[start:start + batch_size], y_val[start:start + batch_size]))
+               for start in range(0, len(x_val), batch_size))
+    return accuracy(y_val, predictions), cost
+
+
+def check_same_length(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> None:
+    """Raise ValueError unless `x` and `y` hold the same, non-zero number of samples."""
+    if len(x) != len(y):
+        raise ValueError(f"{x_name} and {y_name} must have the same length, got {len(x)} and {len(y)}")
+    if len(x) == 0:
+        raise ValueError(f"{x_name} and {y_name} must not be empty")

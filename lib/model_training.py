@@ -1,0 +1,111 @@
+"""The training loop of the course: shuffled mini-batches, SGD-style steps, per-epoch evaluation.
+
+Random draws: `train` calls `np.random.shuffle` once per epoch on one index array and draws nothing
+else, so the course's expected numbers are reproduced exactly.
+"""
+import sys
+from typing import Optional, Tuple
+
+import numpy as np
+
+from lib.model_evaluation import accuracy, check_same_length, evaluate
+from lib.network_base import Module
+from lib.utilities import check_positive_int
+
+
+def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_train: np.ndarray,
+          x_val: np.ndarray, y_val: np.ndarray, num_epochs: int, batch_size: int, scheduler=None,
+          progress: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Train `model` with mini-batches and evaluate it after every epoch.
+
+    Each epoch prints "Epoch e / N:", shuffles the index array in place (`np.random.shuffle`), takes
+    the shuffled data, and for every batch runs zero_grad, forward, loss, backward and step; then it
+    calls `scheduler.step()` (if given), switches to eval mode and prints the training accuracy and
+    cost and the validation accuracy. The model's first layer skips its unused input gradient while
+    training (see `Module.needs_input_grad`); the flag is restored afterwards.
+
+    Args:
+        model: the module to train.
+        loss_fn: loss module, called as `loss_fn(preds, labels)`, with `backward()`.
+        optimizer: object with `zero_grad()` and `step()` over the model's parameters.
+        x_train: (N, ...) training inputs; N must be a multiple of batch_size.
+        y_train: (N, C) one-hot training labels.
+        x_val: (M, ...) validation inputs; M must be a multiple of batch_size.
+        y_val: (M, C) one-hot validation labels.
+        num_epochs: number of passes over the training data.
+        batch_size: samples per mini-batch.
+        scheduler: optional object whose `step()` is called once per epoch.
+        progress: show a progress line on stderr during each epoch; None (default) shows it only
+            when stderr is a terminal.
+
+    Returns:
+        `(train_costs, train_accuracies, eval_costs, eval_accuracies)`, each of shape (num_epochs,):
+        mean training loss over batches, training accuracy, summed validation loss, validation accuracy.
+
+    Raises:
+        ValueError: on mismatched lengths, non-positive sizes, or N not a multiple of batch_size.
+    """
+    num_epochs = check_positive_int(num_epochs, "num_epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    check_same_length(x_train, y_train, "x_train", "y_train")
+    check_same_length(x_val, y_val, "x_val", "y_val")
+    if len(x_train) % batch_size != 0:
+        raise ValueError(f"the training set size ({len(x_train)}) must be a multiple of batch_size ({batch_size})")
+    if progress is None:
+        progress = sys.stderr.isatty()
+
+    train_costs, train_accuracies = np.zeros(num_epochs), np.zeros(num_epochs)
+    eval_costs, eval_accuracies = np.zeros(num_epochs), np.zeros(num_epochs)
+    idx = np.arange(len(x_train))
+    saved_flag = _skip_first_input_grad(model)
+    try:
+        for epoch in range(num_epochs):
+            print(f"Epoch {epoch + 1} / {num_epochs}:")
+            np.random.shuffle(idx)
+            x_epoch, y_epoch = x_train[idx], y_train[idx]
+            model.train()
+            train_costs[epoch], predictions = _run_epoch(model, loss_fn, optimizer, x_epoch, y_epoch,
+                                                         batch_size, progress)
+            if scheduler is not None:
+                scheduler.step()
+            model.eval()
+            train_accuracies[epoch] = accuracy(y_epoch, predictions)
+            print(f"  Training Accuracy: {train_accuracies[epoch]:.4f}")
+            print(f"  Training Cost: {train_costs[epoch]:.4f}")
+            eval_accuracies[epoch], eval_costs[epoch] = evaluate(x_val, y_val, model, loss_fn, batch_size)
+            print(f"  Eval Accuracy: {eval_accuracies[epoch]:.4f}")
+    finally:
+        if isinstance(model, Module):
+            model.needs_input_grad = saved_flag
+    return train_costs, train_accuracies, eval_costs, eval_accuracies
+
+
+def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.ndarray, batch_size: int,
+               progress: bool) -> Tuple[float, np.ndarray]:
+    """One pass over (already shuffled) data; return the mean batch loss and all predictions (N, C)."""
+    num_batches = len(x) // batch_size
+    costs = np.zeros(num_batches)
+    predictions = []
+    for b in range(num_batches):
+        x_batch, y_batch = x[b * batch_size:(b + 1) * batch_size], y[b * batch_size:(b + 1) * batch_size]
+        optimizer.zero_grad()
+        preds = model(x_batch)
+        costs[b] = loss_fn(preds, y_batch)
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        predictions.append(preds)
+        if progress and (b % 10 == 9 or b == num_batches - 1):
+            sys.stderr.write(f"\r  batch {b + 1}/{num_batches}  loss {costs[:b + 1].mean():.4f}")
+            sys.stderr.flush()
+    if progress:
+        sys.stderr.write("\r" + " " * 40 + "\r")
+        sys.stderr.flush()
+    return float(costs.mean()), np.concatenate(predictions)
+
+
+def _skip_first_input_grad(model) -> bool:
+    """Tell a Module model that nobody reads its input gradient; return the flag to restore."""
+    saved_flag = getattr(model, "needs_input_grad", True)
+    if isinstance(model, Module):
+        model.needs_input_grad = False
+    return saved_flag

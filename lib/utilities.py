@@ -1,0 +1,181 @@
+"""Small helpers shared by the scripts: one-hot labels, argument checks and pickle-free result files.
+
+Results and models are stored with `np.savez` (arrays only) and read back with
+`np.load(..., allow_pickle=False)`, so loading a file can never execute code. Every file is written
+to a temporary file in the target directory first and then renamed, so an interrupted run never
+leaves a half-written file behind.
+"""
+import os
+import tempfile
+from pathlib import Path
+from typing import Dict, Union
+
+import numpy as np
+
+RESULTS_DIR = Path("results")
+_KIND_KEY = "__kind__"
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
+    """Turn integer class labels into one-hot rows.
+
+    Args:
+        y: integer labels, shape (n,) (or any shape that flattens to (n,)), values in [0, num_classes).
+        num_classes: number of classes C, a positive int.
+
+    Returns:
+        float64 array of shape (n, C) with a single 1.0 per row.
+
+    Raises:
+        TypeError: if `num_classes` is not an int or `y` does not hold integers.
+        ValueError: if `num_classes` < 1 or a label is outside [0, num_classes).
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    y = np.asarray(y).reshape(-1)  # (n,)
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.equal(np.mod(y, 1), 0)):
+            raise TypeError(f"y must hold integer class indices, got dtype {y.dtype}")
+        y = y.astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels y must lie in [0, {num_classes}), got values in [{y.min()}, {y.max()}]")
+    encoded = np.zeros((y.size, num_classes), dtype=np.float64)  # (n, C)
+    encoded[np.arange(y.size), y.astype(np.int64)] = 1.0
+    return encoded
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return `value` as an int if it is a positive integer, else raise a clear error.
+
+    Args:
+        value: the value to check (bool is rejected).
+        name: the argument's name, used in the message.
+
+    Returns:
+        `value` as a Python int.
+
+    Raises:
+        TypeError: if `value` is not an integer.
+        ValueError: if `value` <= 0.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a positive int, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def atomic_write(path: PathLike, write) -> Path:
+    """Write a file atomically: `write(file_object)` fills a temp file that then replaces `path`.
+
+    Args:
+        path: destination; its parent directories are created.
+        write: callable taking a binary file object open for writing.
+
+    Returns:
+        The destination as a Path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=str(path.parent), prefix="." + path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp_name, str(path))
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+        raise
+    return path
+
+
+def save_arrays(path: PathLike, arrays: Dict[str, np.ndarray]) -> Path:
+    """Save named arrays to an `.npz` file atomically (no pickle).
+
+    Args:
+        path: destination file; ".npz" is appended when missing.
+        arrays: mapping from name to array (object arrays are rejected).
+
+    Returns:
+        The path written.
+
+    Raises:
+        TypeError: if an entry is not convertible to a non-object numpy array.
+    """
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_name(path.name + ".npz")
+    converted = {}
+    for key, value in arrays.items():
+        array = np.asarray(value)
+        if array.dtype == object:
+            raise TypeError(f"array {key!r} has dtype object, which cannot be saved without pickle")
+        converted[key] = array
+    return atomic_write(path, lambda f: np.savez(f, **converted))
+
+
+def load_arrays(path: PathLike) -> Dict[str, np.ndarray]:
+    """Load the arrays of an `.npz` file written by `save_arrays`, never unpickling anything.
+
+    Args:
+        path: the `.npz` file.
+
+    Returns:
+        dict from name to array.
+
+    Raises:
+        FileNotFoundError: if the file does not exist.
+    """
+    with np.load(str(path), allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def save_result(filename: str, obj) -> Path:
+    """Save a result under `results/<filename>.npz` (the course used a pickle; this is pickle-free).
+
+    Args:
+        filename: base name; a ".pkl" or ".npz" suffix is dropped.
+        obj: an array, a tuple/list of arrays, or a dict from str to array.
+
+    Returns:
+        The path written.
+    """
+    if isinstance(obj, dict):
+        kind, arrays = "dict", dict(obj)
+    elif isinstance(obj, (tuple, list)):
+        kind, arrays = "tuple", {f"arr_{i}": value for i, value in enumerate(obj)}
+    else:
+        kind, arrays = "array", {"arr_0": obj}
+    if _KIND_KEY in arrays:
+        raise ValueError(f"{_KIND_KEY!r} is a reserved key and cannot be saved")
+    arrays[_KIND_KEY] = np.array(kind)  # a unicode scalar array: stored without pickle
+    return save_arrays(RESULTS_DIR / _strip_suffix(filename), arrays)
+
+
+def load_result(filename: str):
+    """Load a result written by `save_result`, as the same kind of object.
+
+    Args:
+        filename: base name as given to `save_result`.
+
+    Returns:
+        The dict, the tuple of arrays, or the single array that was saved.
+    """
+    arrays = load_arrays(RESULTS_DIR / (_strip_suffix(filename) + ".npz"))
+    kind = str(arrays.pop(_KIND_KEY, "dict"))
+    if kind == "array":
+        return arrays["arr_0"]
+    if kind == "tuple":
+        return tuple(arrays[f"arr_{i}"] for i in range(len(arrays)))
+    return arrays
+
+
+def _strip_suffix(filename: str) -> str:
+    name = str(filename)
+    for suffix in (".pkl", ".npz"):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name

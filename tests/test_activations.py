@@ -1,0 +1,42 @@
+"""Specification of ReLU and Softmax."""
+import numpy as np
+import pytest
+
+from lib.activations import ReLU, Softmax
+
+
+def test_relu_forward_and_backward_on_4d_maps():
+    z = np.array([-2.0, -0.5, 0.5, 3.0]).reshape(1, 1, 2, 2)
+    relu = ReLU()
+    np.testing.assert_array_equal(relu(z), [[[[0.0, 0.0], [0.5, 3.0]]]])
+    grad = relu.backward(np.array([[1.0, 2.0, 3.0, 4.0]]))  # flattened gradient is reshaped
+    np.testing.assert_array_equal(grad, [[[[0.0, 0.0], [3.0, 4.0]]]])
+
+
+def test_relu_gradient_check_away_from_zero():
+    rng = np.random.RandomState(0)
+    z = rng.randn(3, 2, 4, 4)
+    z += np.sign(z) * 0.1  # keep the kink at 0 out of reach of the finite differences
+    ReLU().check_gradients((z,))
+
+
+def test_relu_keeps_the_dtype():
+    assert ReLU()(np.ones(3, dtype=np.float32)).dtype == np.float32
+
+
+def test_softmax_normalises_over_all_but_the_batch_axis():
+    z = np.random.RandomState(0).randn(4, 2, 3)
+    p = Softmax()(z)
+    assert p.shape == z.shape
+    np.testing.assert_allclose(p.reshape(4, -1).sum(axis=1), np.ones(4))
+
+
+def test_softmax_is_stable_for_huge_scores():
+    p = Softmax()(np.array([[1e4, 0.0, -1e4]]))
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p, [[1.0, 0.0, 0.0]])
+
+
+def test_softmax_backward_is_not_implemented():
+    with pytest.raises(NotImplementedError):
+        Softmax().backward(np.ones((1, 2)))

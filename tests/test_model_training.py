@@ -1,0 +1,134 @@
+"""Specification of accuracy, evaluate and the course's training loop."""
+import numpy as np
+import pytest
+
+from lib import model_evaluation
+from lib.activations import ReLU
+from lib.losses import CrossEntropyLoss
+from lib.model_evaluation import accuracy, evaluate
+from lib.model_training import train
+from lib.network import Linear, Sequential
+from lib.optimizers import SGD
+from lib.utilities import one_hot_encoding
+
+
+def make_problem(n=60, seed=0):
+    """Two well-separated Gaussian blobs in 4-D, one-hot labels."""
+    rng = np.random.RandomState(seed)
+    classes = rng.randint(0, 2, n)
+    x = rng.randn(n, 4) + 3.0 * classes[:, None]
+    return x, one_hot_encoding(classes, 2)
+
+
+def make_model():
+    np.random.seed(0)
+    return Sequential(Linear(4, 8), ReLU(), Linear(8, 2))
+
+
+def test_accuracy_compares_argmax_of_both():
+    y = one_hot_encoding(np.array([0, 1, 2, 1]), 3)
+    preds = np.array([[5, 0, 0], [0, 1, 0], [0, 2, 1], [3, 0, 0]], dtype=float)
+    assert accuracy(y, preds) == 0.5
+    assert accuracy(np.array([0, 1, 2, 1]), preds) == 0.5
+
+
+def test_evaluate_returns_accuracy_first_and_the_summed_batch_losses(monkeypatch):
+    x, y = make_problem()
+    model, loss = make_model(), CrossEntropyLoss()
+    acc, cost = evaluate(x, y, model, loss, batch_size=10)
+    per_batch = [loss(model(x[i:i + 10]), y[i:i + 10]) for i in range(0, 60, 10)]
+    assert cost == pytest.approx(sum(per_batch), rel=1e-12)
+    assert acc == accuracy(y, model(x))
+    monkeypatch.setattr(model_evaluation, "EVAL_CHUNK_SIZE", 20)  # chunking must not change anything
+    acc_chunked, cost_chunked = evaluate(x, y, model, loss, batch_size=10)
+    assert (acc_chunked, cost_chunked) == pytest.approx((acc, cost), rel=1e-12)
+
+
+def test_evaluate_rejects_a_size_not_divisible_by_the_batch_size():
+    x, y = make_problem()
+    with pytest.raises(ValueError, match=r"number of samples \(60\) must be a multiple of batch_size \(7\)"):
+        evaluate(x, y, make_model(), CrossEntropyLoss(), 7)
+
+
+def test_train_prints_the_course_lines_and_returns_four_arrays(capsys):
+    x, y = make_problem()
+    model = make_model()
+    results = train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1, momentum=0.9),
+                    x[:40], y[:40], x[40:], y[40:], num_epochs=3, batch_size=10)
+    assert len(results) == 4
+    for array in results:
+        assert isinstance(array, np.ndarray) and array.shape == (3,)
+    train_costs, train_accs, eval_costs, eval_accs = results
+    assert train_costs[-1] < train_costs[0]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:5] == ["Epoch 1 / 3:", f"  Training Accuracy: {train_accs[0]:.4f}",
+                         f"  Training Cost: {train_costs[0]:.4f}",
+                         f"  Eval Accuracy: {eval_accs[0]:.4f}", "Epoch 2 / 3:"]
+    assert len(lines) == 12
+    assert not model.training  # left in eval mode after the last evaluation
+    assert model.needs_input_grad  # the first layer's flag is restored
+
+
+def test_train_draws_exactly_one_shuffle_per_epoch_from_the_global_stream():
+    x, y = make_problem()
+    model = make_model()
+    np.random.seed(42)
+    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 2, 10)
+    after_train = np.random.rand()
+    np.random.seed(42)
+    idx = np.arange(40)
+    np.random.shuffle(idx)
+    np.random.shuffle(idx)
+    assert np.random.rand() == after_train
+
+
+def test_train_is_deterministic_under_a_seed():
+    def run():
+        x, y = make_problem()
+        model = make_model()
+        np.random.seed(7)
+        return train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1, momentum=0.9),
+                     x[:40], y[:40], x[40:], y[40:], 2, 10)
+
+    for a, b in zip(run(), run()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_calls_the_scheduler_once_per_epoch():
+    class CountingScheduler:
+        calls = 0
+
+        def step(self):
+            self.calls += 1
+
+    x, y = make_problem()
+    model, scheduler = make_model(), CountingScheduler()
+    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 3, 10,
+          scheduler=scheduler)
+    assert scheduler.calls == 3
+
+
+def run_train(x_train, y_train, batch_size=10):
+    x, y = make_problem()
+    model = make_model()
+    return train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x_train, y_train,
+                 x[40:], y[40:], 1, batch_size)
+
+
+def test_train_rejects_x_and_y_of_different_lengths():
+    x, y = make_problem()
+    with pytest.raises(ValueError, match="x_train and y_train must have the same length, got 40 and 30"):
+        run_train(x[:40], y[:30])
+
+
+@pytest.mark.parametrize("batch_size", [0, -5])
+def test_train_rejects_a_non_positive_batch_size(batch_size):
+    x, y = make_problem()
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        run_train(x[:40], y[:40], batch_size)
+
+
+def test_train_rejects_a_training_size_not_divisible_by_the_batch_size():
+    x, y = make_problem()
+    with pytest.raises(ValueError, match=r"training set size \(40\) must be a multiple of batch_size \(15\)"):
+        run_train(x[:40], y[:40], 15)

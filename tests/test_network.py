@@ -1,0 +1,108 @@
+"""Specification of Linear and Sequential."""
+import numpy as np
+import pytest
+
+from lib.activations import ReLU
+from lib.network import Linear, Sequential
+
+
+def test_linear_initialisation_follows_the_course_order_of_random_draws():
+    np.random.seed(3)
+    layer = Linear(4, 2)
+    np.random.seed(3)
+    expected_w = 0.01 * np.random.randn(4, 2)
+    np.testing.assert_array_equal(layer.W.data, expected_w)
+    np.testing.assert_array_equal(layer.b.data, 0.01 * np.ones(2))
+    assert (layer.W.name, layer.b.name) == ("W", "b")
+    assert layer.parameters() == (layer.W, layer.b)
+
+
+def test_linear_forward_backward_values():
+    layer = Linear(2, 3)
+    layer.W.data = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    layer.b.data = np.array([0.5, 0.0, -0.5])
+    x = np.array([[1.0, -1.0]])
+    np.testing.assert_allclose(layer(x), [[-2.5, -3.0, -3.5]])
+    layer.W.grad, layer.b.grad = np.zeros((2, 3)), np.zeros(3)
+    dx = layer.backward(np.array([[1.0, 0.0, 2.0]]))
+    np.testing.assert_allclose(dx, [[7.0, 16.0]])
+    np.testing.assert_allclose(layer.W.grad, [[1.0, 0.0, 2.0], [-1.0, 0.0, -2.0]])
+    np.testing.assert_allclose(layer.b.grad, [1.0, 0.0, 2.0])
+
+
+def test_linear_gradients_accumulate_across_backward_calls():
+    layer = Linear(3, 2)
+    x, g = np.ones((4, 3)), np.ones((4, 2))
+    layer(x)
+    layer.backward(g)
+    layer.backward(g)
+    np.testing.assert_allclose(layer.W.grad, 2 * x.T @ g)
+
+
+def test_linear_gradient_check():
+    np.random.seed(0)
+    Linear(5, 4).check_gradients((np.random.randn(3, 5),))
+
+
+def test_linear_rejects_the_wrong_feature_count():
+    with pytest.raises(ValueError, match="expected input x with 4 features, got 3"):
+        Linear(4, 2)(np.zeros((5, 3)))
+
+
+def test_linear_rejects_non_2d_input():
+    with pytest.raises(ValueError, match="2-D input"):
+        Linear(4, 2)(np.zeros((5, 2, 2)))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_linear_rejects_bad_sizes(bad):
+    with pytest.raises(ValueError, match="in_features must be a positive int"):
+        Linear(bad, 2)
+
+
+def test_linear_skips_the_input_gradient_when_not_needed():
+    layer = Linear(3, 2)
+    layer.needs_input_grad = False
+    layer(np.ones((4, 3)))
+    assert layer.backward(np.ones((4, 2))) is None
+    np.testing.assert_allclose(layer.b.grad, [4.0, 4.0])
+
+
+def test_linear_keeps_float32():
+    layer = Linear(3, 2)
+    layer.W.data, layer.b.data = layer.W.data.astype(np.float32), layer.b.data.astype(np.float32)
+    assert layer(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+
+
+def test_sequential_chains_forward_and_backward():
+    np.random.seed(1)
+    first, relu, second = Linear(3, 4), ReLU(), Linear(4, 2)
+    model = Sequential(first, relu, second)
+    x = np.random.randn(5, 3)
+    np.testing.assert_allclose(model(x), second(relu(first(x))))
+    assert model.parameters() == [first.W, first.b, second.W, second.b]
+    model.check_gradients((x,))
+
+
+def test_sequential_train_and_eval_recurse():
+    model = Sequential(Linear(2, 2), ReLU())
+    model.eval()
+    assert not model.training and all(not m.training for m in model.modules)
+    model.train()
+    assert model.training and all(m.training for m in model.modules)
+
+
+def test_sequential_rejects_non_modules():
+    with pytest.raises(TypeError, match="Sequential expects Module instances, got function at position 1"):
+        Sequential(Linear(2, 2), lambda x: x)
+
+
+def test_sequential_needs_input_grad_reaches_the_first_module_only():
+    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    assert model.needs_input_grad
+    model.needs_input_grad = False
+    assert not model.modules[0].needs_input_grad and model.modules[2].needs_input_grad
+    model(np.ones((4, 2)))
+    assert model.backward(np.ones((4, 1))) is None
+    model.needs_input_grad = True
+    assert model.backward(np.ones((4, 1))).shape == (4, 2)

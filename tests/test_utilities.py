@@ -1,0 +1,50 @@
+"""Specification of one-hot encoding and the pickle-free result files."""
+import numpy as np
+import pytest
+
+from lib import utilities
+from lib.utilities import load_result, one_hot_encoding, save_arrays, save_result
+
+
+def test_one_hot_encoding():
+    encoded = one_hot_encoding(np.array([2, 0, 1]), 3)
+    assert encoded.dtype == np.float64
+    np.testing.assert_array_equal(encoded, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+
+
+def test_one_hot_rejects_out_of_range_labels():
+    with pytest.raises(ValueError, match=r"labels y must lie in \[0, 3\)"):
+        one_hot_encoding(np.array([0, 3]), 3)
+
+
+@pytest.fixture
+def results_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(utilities, "RESULTS_DIR", tmp_path / "results")
+    return tmp_path / "results"
+
+
+def test_save_and_load_result_round_trip_without_pickle(results_dir):
+    arrays = (np.arange(3.0), np.ones((2, 2)))
+    path = save_result("curves.pkl", arrays)
+    assert path == results_dir / "curves.npz"
+    loaded = load_result("curves")
+    assert isinstance(loaded, tuple) and len(loaded) == 2
+    for a, b in zip(arrays, loaded):
+        np.testing.assert_array_equal(a, b)
+    save_result("single", (np.arange(2),))
+    assert isinstance(load_result("single"), tuple)
+    save_result("weights", {"W": np.eye(2)})
+    np.testing.assert_array_equal(load_result("weights")["W"], np.eye(2))
+    with np.load(str(path), allow_pickle=False) as data:  # must not need pickle
+        assert "arr_0" in data.files
+
+
+def test_object_arrays_are_refused(results_dir):
+    with pytest.raises(TypeError, match="dtype object"):
+        save_result("bad", {"x": np.array([{"a": 1}], dtype=object)})
+    assert not results_dir.exists() or not list(results_dir.iterdir())
+
+
+def test_writes_are_atomic_and_leave_no_temp_files(tmp_path):
+    save_arrays(tmp_path / "a", {"x": np.zeros(2)})
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]
