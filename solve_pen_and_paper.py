@@ -6,60 +6,54 @@ forward pass. All numbers come from lib.cross_correlation_1d.
 
 Usage: python solve_pen_and_paper.py
 """
-from typing import List, Sequence, Tuple
+from typing import Sequence
 
-from lib.cross_correlation_1d import format_number, product_terms, solve_pen_and_paper
+from lib.cross_correlation_1d import format_number as fmt
+from lib.cross_correlation_1d import FactorPairs, product_terms, solve_pen_and_paper
 
 
 def _vector(values: Sequence[float]) -> str:
-    return "[" + ", ".join(format_number(v) for v in values) + "]"
+    return "[" + ", ".join(fmt(v) for v in values) + "]"
 
 
-def _sum_of_products(pairs: List[Tuple[float, float]]) -> str:
-    return " + ".join("{}*{}".format(format_number(a), format_number(c)) for a, c in pairs)
+def _sum_of_products(pairs: FactorPairs) -> str:
+    return " + ".join(f"{fmt(a)}*{fmt(c)}" for a, c in pairs)
+
+
+def _squared_residuals(targets: Sequence[float], predictions: Sequence[float]) -> str:
+    return " + ".join(f"({fmt(t)} - {fmt(p)})^2" for t, p in zip(targets, predictions))
 
 
 def main() -> None:
     """Solve the task with the library and print each step with its formula and numbers."""
     s = solve_pen_and_paper()
     terms = product_terms(s)
-    print("Given: x = {}, w = {}, b = {}, y = {}, learning rate = {}".format(
-        _vector(s.x), _vector(s.w), format_number(s.b), _vector(s.y), format_number(s.lr)))
-    print("Cross-correlation (no flip, stride 1, no padding): output length I - K + 1 = {} - {} + 1 = {}".format(
-        s.x.size, s.w.size, s.y_hat.size))
+    print(f"Given: x = {_vector(s.x)}, w = {_vector(s.w)}, b = {fmt(s.b)}, y = {_vector(s.y)}, "
+          f"learning rate = {fmt(s.lr)}")
+    print("Cross-correlation (no flip, stride 1, no padding): output length I - K + 1 = "
+          f"{s.x.size} - {s.w.size} + 1 = {s.y_hat.size}")
 
     print("\n(1) Forward pass: y_hat[i] = sum_k w[k] * x[i+k] + b")
     for i, pairs in enumerate(terms["y_hat"]):
-        print("  y_hat[{}] = {} + {} = {}".format(i, _sum_of_products(pairs), format_number(s.b),
-                                                 format_number(s.y_hat[i])))
-    print("  Loss L = 1/2 * sum_i (y[i] - y_hat[i])^2 = 1/2 * ({}) = {}".format(
-        " + ".join("({} - {})^2".format(format_number(t), format_number(p)) for t, p in zip(s.y, s.y_hat)),
-        format_number(s.loss)))
+        print(f"  y_hat[{i}] = {_sum_of_products(pairs)} + {fmt(s.b)} = {fmt(s.y_hat[i])}")
+    print(f"  Loss L = 1/2 * sum_i (y[i] - y_hat[i])^2 = 1/2 * ({_squared_residuals(s.y, s.y_hat)}) = {fmt(s.loss)}")
 
     print("\n(2) Backward pass")
-    print("  dL/dy_hat[i] = y_hat[i] - y[i] = {}".format(_vector(s.grad_y_hat)))
+    print(f"  dL/dy_hat[i] = y_hat[i] - y[i] = {_vector(s.grad_y_hat)}")
     print("  dL/dw[k] = sum_i dL/dy_hat[i] * x[i+k]")
     for k, pairs in enumerate(terms["grad_w"]):
-        print("    dL/dw[{}] = {} = {}".format(k, _sum_of_products(pairs), format_number(s.grad_w[k])))
-    print("  dL/db = sum_i dL/dy_hat[i] = {} = {}".format(
-        " + ".join(format_number(g) for g in s.grad_y_hat), format_number(s.grad_b)))
-    print("  (and dL/dx[j] = sum_i dL/dy_hat[i] * w[j-i] = {}, not needed for the update)".format(
-        _vector(s.grad_x)))
+        print(f"    dL/dw[{k}] = {_sum_of_products(pairs)} = {fmt(s.grad_w[k])}")
+    print(f"  dL/db = sum_i dL/dy_hat[i] = {' + '.join(fmt(g) for g in s.grad_y_hat)} = {fmt(s.grad_b)}")
+    print(f"  (and dL/dx[j] = sum_i dL/dy_hat[i] * w[j-i] = {_vector(s.grad_x)}, not needed for the update)")
 
-    print("\n(3) One SGD step with learning rate {}: w <- w - lr * dL/dw, b <- b - lr * dL/db".format(
-        format_number(s.lr)))
+    print(f"\n(3) One SGD step with learning rate {fmt(s.lr)}: w <- w - lr * dL/dw, b <- b - lr * dL/db")
     for k in range(s.w.size):
-        print("  w[{}] = {} - {} * {} = {}".format(k, format_number(s.w[k]), format_number(s.lr),
-                                                 format_number(s.grad_w[k]), format_number(s.w_new[k])))
-    print("  b = {} - {} * {} = {}".format(format_number(s.b), format_number(s.lr), format_number(s.grad_b),
-                                           format_number(s.b_new)))
+        print(f"  w[{k}] = {fmt(s.w[k])} - {fmt(s.lr)} * {fmt(s.grad_w[k])} = {fmt(s.w_new[k])}")
+    print(f"  b = {fmt(s.b)} - {fmt(s.lr)} * {fmt(s.grad_b)} = {fmt(s.b_new)}")
     print("  Second forward pass:")
     for i, pairs in enumerate(terms["y_hat_new"]):
-        print("    y_hat[{}] = {} + {} = {}".format(i, _sum_of_products(pairs), format_number(s.b_new),
-                                                   format_number(s.y_hat_new[i])))
-    print("  Loss L = 1/2 * ({}) = {}   (was {})".format(
-        " + ".join("({} - {})^2".format(format_number(t), format_number(p)) for t, p in zip(s.y, s.y_hat_new)),
-        format_number(s.loss_new), format_number(s.loss)))
+        print(f"    y_hat[{i}] = {_sum_of_products(pairs)} + {fmt(s.b_new)} = {fmt(s.y_hat_new[i])}")
+    print(f"  Loss L = 1/2 * ({_squared_residuals(s.y, s.y_hat_new)}) = {fmt(s.loss_new)}   (was {fmt(s.loss)})")
 
 
 if __name__ == '__main__':

@@ -22,14 +22,18 @@ returns every intermediate value of the sheet's worked example; `solve_pen_and_p
 """
 import math
 from numbers import Real
-from typing import Dict, List, NamedTuple, Sequence, Tuple, Union
+from typing import List, NamedTuple, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from lib.network_base import Module, Parameter
 
+# Type aliases (named at module level, so annotations stay valid at runtime on Python 3.8).
 ArrayLike1d = Union[Sequence[float], np.ndarray]
+Gradients1d = Tuple[np.ndarray, np.ndarray, float]  # (grad_x (I,), grad_w (K,), grad_b)
+KernelAndBias = Tuple[np.ndarray, float]  # (w (K,), b)
+FactorPairs = List[Tuple[float, float]]  # the products of one written-out sum
 
 # The sheet's task (see the module docstring of solve_pen_and_paper.py).
 SHEET_X = (1.0, 2.0, 3.0, 4.0)
@@ -43,23 +47,22 @@ SHEET_LR = 0.01
 def _as_vector(value: ArrayLike1d, name: str) -> np.ndarray:
     """Return `value` as a new non-empty, finite, 1-D float64 array, or raise naming `name`."""
     if isinstance(value, (str, bytes)):
-        raise TypeError("{} must be a 1-D sequence or array of real numbers, got {}".format(
-            name, type(value).__name__))
+        raise TypeError(f"{name} must be a 1-D sequence or array of real numbers, got {type(value).__name__}")
     try:
         array = np.array(value)  # a copy: callers' arrays are never modified
     except ValueError as error:  # ragged nested sequences (numpy >= 1.24)
-        raise ValueError("{} must be a 1-D sequence or array of real numbers ({})".format(name, error))
+        raise ValueError(f"{name} must be a 1-D sequence or array of real numbers ({error})")
     if array.dtype == object or not (np.issubdtype(array.dtype, np.integer)
                                      or np.issubdtype(array.dtype, np.floating)
                                      or array.dtype == np.bool_):
-        raise TypeError("{} must hold real numbers, got dtype {}".format(name, array.dtype))
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
     if array.ndim != 1:
-        raise ValueError("{} must be 1-D, got shape {}".format(name, array.shape))
+        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
     if array.size == 0:
-        raise ValueError("{} must not be empty".format(name))
+        raise ValueError(f"{name} must not be empty")
     array = array.astype(np.float64)
     if not np.all(np.isfinite(array)):
-        raise ValueError("{} must be finite, got {}".format(name, array))
+        raise ValueError(f"{name} must be finite, got {array}")
     return array
 
 
@@ -68,25 +71,24 @@ def _as_scalar(value: Real, name: str, minimum: float = -math.inf) -> float:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError("{} must be a real number, got {}".format(name, type(value).__name__))
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError("{} must be finite, got {}".format(name, value))
+        raise ValueError(f"{name} must be finite, got {value}")
     if value < minimum:
-        raise ValueError("{} must be >= {}, got {}".format(name, minimum, value))
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
 
 
 def _check_kernel_fits(x: np.ndarray, w: np.ndarray) -> None:
     if w.size > x.size:
-        raise ValueError("kernel w of length {} does not fit input x of length {} (no padding): "
-                         "expected len(w) <= len(x)".format(w.size, x.size))
+        raise ValueError(f"kernel w of length {w.size} does not fit input x of length {x.size} (no padding): "
+                         "expected len(w) <= len(x)")
 
 
 def _check_same_length(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
     if a.shape != b.shape:
-        raise ValueError("{} must have the shape of {}: expected {}, got {}".format(
-            a_name, b_name, b.shape, a.shape))
+        raise ValueError(f"{a_name} must have the shape of {b_name}: expected {b.shape}, got {a.shape}")
 
 
 # ---------------------------------------------------------------------------------------- the maths
@@ -104,8 +106,7 @@ def output_length(input_length: int, kernel_length: int) -> int:
         ValueError: if K < 1 or K > I.
     """
     if kernel_length < 1 or kernel_length > input_length:
-        raise ValueError("kernel_length must be in [1, input_length={}], got {}".format(
-            input_length, kernel_length))
+        raise ValueError(f"kernel_length must be in [1, input_length={input_length}], got {kernel_length}")
     return int(input_length - kernel_length + 1)
 
 
@@ -131,7 +132,7 @@ def forward(x: ArrayLike1d, w: ArrayLike1d, b: Real) -> np.ndarray:
     return patches @ w + b  # (O,)
 
 
-def backward(grad_y_hat: ArrayLike1d, x: ArrayLike1d, w: ArrayLike1d) -> Tuple[np.ndarray, np.ndarray, float]:
+def backward(grad_y_hat: ArrayLike1d, x: ArrayLike1d, w: ArrayLike1d) -> Gradients1d:
     """Gradients of a loss L through y_hat = forward(x, w, b), given dL/dy_hat.
 
     dL/dx[j] = sum_i g[i] w[j-i] (full convolution of g with w),
@@ -153,7 +154,7 @@ def backward(grad_y_hat: ArrayLike1d, x: ArrayLike1d, w: ArrayLike1d) -> Tuple[n
     g = _as_vector(grad_y_hat, "grad_y_hat")
     expected = (output_length(x.size, w.size),)
     if g.shape != expected:
-        raise ValueError("grad_y_hat must have the output's shape {} (I - K + 1), got {}".format(expected, g.shape))
+        raise ValueError(f"grad_y_hat must have the output's shape {expected} (I - K + 1), got {g.shape}")
     patches = sliding_window_view(x, w.size)  # (O, K)
     grad_w = g @ patches  # (K,): sum over output positions i of g[i] * x[i+k]
     grad_b = float(np.sum(g))
@@ -198,7 +199,7 @@ def squared_error_grad(y_hat: ArrayLike1d, y: ArrayLike1d) -> np.ndarray:
     return y_hat - y
 
 
-def sgd_update(w: ArrayLike1d, b: Real, grad_w: ArrayLike1d, grad_b: Real, lr: Real) -> Tuple[np.ndarray, float]:
+def sgd_update(w: ArrayLike1d, b: Real, grad_w: ArrayLike1d, grad_b: Real, lr: Real) -> KernelAndBias:
     """One plain SGD step: w_new = w - lr * dL/dw, b_new = b - lr * dL/db (returns new values).
 
     Args:
@@ -265,7 +266,7 @@ class CrossCorrelation1d(Module):
         return (self.w, self.b)
 
     def __repr__(self) -> str:
-        return "CrossCorrelation1d(kernel={})".format(self.w.data.size)
+        return f"CrossCorrelation1d(kernel={self.w.data.size})"
 
 
 # ---------------------------------------------------------------------------------------- the sheet's task
@@ -294,7 +295,7 @@ class PenAndPaperSolution(NamedTuple):
     y_hat_new: np.ndarray
     loss_new: float
 
-    def as_dict(self) -> Dict[str, Union[np.ndarray, float]]:
+    def as_dict(self) -> dict:
         """The fields as an ordered dict name -> value."""
         return dict(self._asdict())
 
@@ -323,7 +324,7 @@ def solve_pen_and_paper(x: ArrayLike1d = SHEET_X, w: ArrayLike1d = SHEET_W, b: R
     _check_kernel_fits(x, w)
     expected = (output_length(x.size, w.size),)
     if y.shape != expected:
-        raise ValueError("y must have the output's shape {} (len(x) - len(w) + 1), got {}".format(expected, y.shape))
+        raise ValueError(f"y must have the output's shape {expected} (len(x) - len(w) + 1), got {y.shape}")
 
     y_hat = forward(x, w, b)
     loss = squared_error_loss(y_hat, y)
@@ -337,7 +338,7 @@ def solve_pen_and_paper(x: ArrayLike1d = SHEET_X, w: ArrayLike1d = SHEET_W, b: R
                                y_hat_new=y_hat_new, loss_new=loss_new)
 
 
-def product_terms(solution: PenAndPaperSolution) -> Dict[str, List[List[Tuple[float, float]]]]:
+def product_terms(solution: PenAndPaperSolution) -> dict:
     """The products that make up each output of the worked example, for writing the sums out in full.
 
     Used by `solve_pen_and_paper.py` (plain text) and `submission/make_numbers.py` (LaTeX), so the
@@ -355,7 +356,7 @@ def product_terms(solution: PenAndPaperSolution) -> Dict[str, List[List[Tuple[fl
     x, g = solution.x, solution.grad_y_hat
     num_out, kernel = g.size, solution.w.size
 
-    def correlate(w: np.ndarray) -> List[List[Tuple[float, float]]]:
+    def correlate(w: np.ndarray) -> List[FactorPairs]:
         return [[(float(w[k]), float(x[i + k])) for k in range(kernel)] for i in range(num_out)]
 
     return {

@@ -101,7 +101,7 @@ def test_format_number(value, text):
 
 def test_script_prints_the_worked_solution():
     result = subprocess.run([sys.executable, "solve_pen_and_paper.py"], cwd=str(REPO_ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     for line in ["y_hat[0] = 2*1 + 1*2 + 3*3 + 1 = 14", "dL/dw[2] = 12*3 + 16*4 = 100", "dL/db",
                  "b = 1 - 0.01 * 28 = 0.72", "y_hat[1] = 1.56*2 + 0.28*3 + 2*4 + 0.72 = 12.68", "= 61.064"]:
