@@ -1,0 +1,207 @@
+"""Specification of the local GitHub Classroom emulation (`python -m lib.autograde`) and its config generator."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lib.autograde import AutogradingConfigError, Entry, load_config, main, output_matches, run_entry
+from tools.make_autograding import build_config, render
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PYTHON = f'"{sys.executable}"'  # absolute: the classroom environment has only PATH
+
+
+def python_command(code: str) -> str:
+    return f'{PYTHON} -c "{code}"'
+
+
+def write_config(directory: Path, tests: list) -> Path:
+    path = directory / "autograding.json"
+    path.write_text(json.dumps({"tests": tests}), encoding="utf-8")
+    return path
+
+
+def entry(name: str, run: str, **fields) -> dict:
+    fields.setdefault("points", 1)
+    fields.setdefault("timeout", 1)
+    return dict(name=name, run=run, **fields)
+
+
+def run_main(tmp_path: Path, tests: list, *options: str):
+    config = write_config(tmp_path, tests)
+    return main(["--config", str(config), "--root", str(tmp_path)] + list(options))
+
+
+# ------------------------------------------------------------------ pass, fail, points
+def test_failing_entry_is_reported_failing_and_points_are_summed(tmp_path, capsys):
+    status = run_main(tmp_path, [
+        entry("passes", python_command("raise SystemExit(0)"), points=3),
+        entry("fails", python_command("raise SystemExit(1)"), points=5),
+        entry("passes too", python_command("print(42)"), points=4),
+    ])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "[PASS] passes: 3/3 points" in out
+    assert "[FAIL] fails: 0/5 points" in out and "run exited with code 1" in out
+    assert "[PASS] passes too: 4/4 points" in out
+    assert "Points 7/12" in out
+    assert "1 failed: fails" in out
+
+
+def test_all_passing_gives_exit_status_zero(tmp_path, capsys):
+    status = run_main(tmp_path, [entry("a", python_command("pass"), points=2), entry("b", python_command("pass"))])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "Points 3/3" in out and "All tests passed" in out
+
+
+def test_extra_credit_is_not_counted_as_available_and_does_not_fail_the_run(tmp_path, capsys):
+    status = run_main(tmp_path, [entry("base", python_command("pass"), points=10),
+                                 entry("bonus", python_command("pass"), points=2, extra=True),
+                                 entry("bonus fails", python_command("raise SystemExit(3)"), points=2, extra=True)])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "Points 12/10" in out
+
+
+def test_commands_run_in_the_root_directory_through_the_shell(tmp_path):
+    (tmp_path / "marker.txt").write_text("here", encoding="utf-8")
+    result = run_entry(Entry("cwd", python_command("open('marker.txt').read()") + " && exit 0", points=1),
+                       tmp_path)
+    assert result.passed, result.output
+
+
+def test_failing_entry_shows_the_tail_of_its_output(tmp_path, capsys):
+    run_main(tmp_path, [entry("noisy", python_command("import sys; print('why it broke'); sys.exit(2)"))])
+    assert "    why it broke" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ timeout
+def test_timeout_in_minutes_stops_the_command_and_fails_the_entry(tmp_path, capsys):
+    start = time.monotonic()
+    status = run_main(tmp_path, [entry("slow", python_command("import time; time.sleep(60)"), timeout=0.02),
+                                 entry("fast", python_command("pass"))])
+    elapsed = time.monotonic() - start
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "[FAIL] slow: 0/1 points" in out and "run timed out after 0.02 min" in out
+    assert "[PASS] fast" in out
+    assert elapsed < 20  # 0.02 min = 1.2 s, not the 60 s sleep
+
+
+def test_timeout_covers_setup_and_run_together(tmp_path):
+    sleep = python_command("import time; time.sleep(1.0)")
+    result = run_entry(Entry("shared budget", run=sleep, setup=sleep, timeout_minutes=1.5 / 60), tmp_path,
+                       with_setup=True)
+    assert not result.passed and result.reason == "run timed out after 0.025 min"
+
+
+# ------------------------------------------------------------------ setup
+def test_setup_is_skipped_unless_asked_for(tmp_path):
+    made = Entry("setup", setup=python_command("open('made.txt', 'w').close()"),
+                 run=python_command("import os, sys; sys.exit(0 if os.path.exists('made.txt') else 1)"))
+    assert not run_entry(made, tmp_path).passed
+    assert run_entry(made, tmp_path, with_setup=True).passed
+
+
+def test_failing_setup_fails_the_entry(tmp_path):
+    result = run_entry(Entry("bad setup", setup=python_command("raise SystemExit(4)"), run=python_command("pass")),
+                       tmp_path, with_setup=True)
+    assert not result.passed and result.reason == "setup exited with code 4"
+
+
+# ------------------------------------------------------------------ output comparison and input
+@pytest.mark.parametrize("comparison, expected, passed", [
+    ("included", "b = 2", True), ("included", "c = 3", False),
+    ("exact", "a = 1\nb = 2", True), ("exact", "a = 1", False),
+    ("regex", r"b = \d", True), ("regex", r"^b", False),
+])
+def test_output_comparison(comparison, expected, passed):
+    stdout = "a = 1\r\nb = 2\r\n"
+    assert output_matches(Entry("out", run="", output=expected, comparison=comparison), stdout) is passed
+
+
+def test_output_is_ignored_when_no_input_or_output_is_configured():
+    assert output_matches(Entry("exit status only", run=""), "anything")
+
+
+def test_input_goes_to_stdin_and_output_is_compared(tmp_path):
+    echo = python_command("print(int(input()) * 2)")
+    assert run_entry(Entry("doubles", run=echo, input="21\n", output="42"), tmp_path).passed
+    result = run_entry(Entry("doubles", run=echo, input="21\n", output="43"), tmp_path)
+    assert not result.passed and result.reason == "output did not match (included)"
+
+
+# ------------------------------------------------------------------ environment
+def test_commands_get_only_the_classroom_environment_unless_inherited(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADE_PROBE", "1")
+    probe = python_command("import os, sys; sys.exit(0 if 'AUTOGRADE_PROBE' in os.environ else 1)")
+    assert not run_entry(Entry("env", run=probe), tmp_path).passed
+    assert run_entry(Entry("env", run=probe), tmp_path, env=dict(os.environ)).passed
+
+
+# ------------------------------------------------------------------ invalid configuration
+@pytest.mark.parametrize("content, match", [
+    ("not json", r"is not valid JSON"),
+    ('{"entries": []}', r'must be an object \{"tests": \[...\]\}'),
+    ('{"tests": [{"name": "x"}]}', r"tests\[0\]\.run must be str, got None"),
+    ('{"tests": [{"name": "x", "run": "true", "comparison": "fuzzy"}]}',
+     r"tests\[0\]\.comparison must be one of included, exact, regex, got 'fuzzy'"),
+    ('{"tests": [{"name": "x", "run": "true", "timeout": "10"}]}', r"tests\[0\]\.timeout must be int or float"),
+    ('{"tests": [{"name": "x", "run": "true", "points": -1}]}', r"tests\[0\]\.points must be >= 0, got -1"),
+    ('{"tests": [{"name": "x", "run": "true", "points": true}]}', r"tests\[0\]\.points must be int or float"),
+])
+def test_invalid_config_raises_a_clear_error(tmp_path, content, match):
+    path = tmp_path / "autograding.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(AutogradingConfigError, match=match):
+        load_config(path)
+
+
+def test_invalid_or_missing_config_exits_with_status_2(tmp_path, capsys):
+    assert main(["--config", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read autograding config" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the repository's own configuration
+def test_committed_config_runs_each_listed_test_file_with_pytest():
+    config = REPO_ROOT / ".github" / "classroom" / "autograding.json"
+    entries = load_config(config)
+    assert entries, "autograding.json lists no tests"
+    for item in entries:
+        assert re.fullmatch(r"tests/test_\w+\.py", item.name)
+        assert (REPO_ROOT / item.name).is_file(), f"{item.name} is listed but does not exist"
+        assert item.run == f"python -m pytest {item.name}"
+        assert item.setup == "pip install -r requirements.txt"
+        assert item.points > 0 and item.timeout_minutes > 0
+    # The file is exactly what the generator writes for the files it lists (regenerate, never hand-edit).
+    names = [item.name for item in entries]
+    assert config.read_text(encoding="utf-8") == render(build_config(names, entries[0].points,
+                                                                     entries[0].timeout_minutes))
+
+
+def test_workflow_runs_the_classroom_action_on_push_to_master():
+    workflow = (REPO_ROOT / ".github" / "workflows" / "classroom.yml").read_text(encoding="utf-8")
+    assert re.search(r"on:\s*\n\s*push:\s*\n\s*branches: \[master\]", workflow)
+    assert "uses: education/autograding@v1" in workflow
+    assert "checks: write" in workflow
+
+
+def test_no_library_module_imports_the_autograder():
+    for path in (REPO_ROOT / "lib").glob("*.py"):
+        if path.name != "autograde.py":
+            assert not re.search(r"^\s*(from|import)\s+(lib\.)?autograde\b|from lib import .*autograde",
+                                 path.read_text(encoding="utf-8"), re.M), path.name
+
+
+def test_runs_as_a_module_from_the_command_line(tmp_path):
+    config = write_config(tmp_path, [entry("ok", python_command("pass"), points=2)])
+    result = subprocess.run([sys.executable, "-m", "lib.autograde", "--config", str(config), "--root", str(tmp_path)],
+                            cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Points 2/2" in result.stdout

@@ -1,0 +1,95 @@
+"""Write .github/classroom/autograding.json: one GitHub Classroom autograding entry per tests/test_*.py file.
+
+Each entry runs `python -m pytest tests/<file>` from the repository root after the setup
+`pip install -r requirements.txt`, in the classic autograding.json format that the
+`education/autograding` action reads ({"tests": [{"name", "setup", "run", "input", "output",
+"comparison", "timeout", "points"}]}). Re-run this whenever a test file is added or removed;
+`--check` only reports whether the committed file is up to date (exit 1 if not).
+
+Usage:
+    python tools/make_autograding.py [--points 10] [--timeout 10] [--check]
+Check the result locally with `python -m lib.autograde`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PATH = REPO_ROOT / ".github" / "classroom" / "autograding.json"
+SETUP = "pip install -r requirements.txt"
+DEFAULT_POINTS = 10
+DEFAULT_TIMEOUT_MINUTES = 10  # the classroom default; the whole suite takes a few minutes at most
+
+
+def test_files(root: Path) -> List[str]:
+    """The test files the suite has, as POSIX paths relative to `root`, sorted: tests/test_*.py."""
+    return sorted(path.relative_to(root).as_posix() for path in (root / "tests").glob("test_*.py"))
+
+
+def build_config(files: Sequence[str], points: int = DEFAULT_POINTS,
+                 timeout_minutes: int = DEFAULT_TIMEOUT_MINUTES) -> dict:
+    """The autograding.json content: one entry per test file.
+
+    Args:
+        files: test files relative to the repository root, e.g. ["tests/test_losses.py"].
+        points: points per entry.
+        timeout_minutes: time limit per entry (setup and run together), in minutes.
+
+    Returns:
+        {"tests": [...]} ready for json.dump.
+    """
+    return {"tests": [{"name": path, "setup": SETUP, "run": f"python -m pytest {path}", "input": "",
+                       "output": "", "comparison": "included", "timeout": timeout_minutes, "points": points}
+                      for path in files]}
+
+
+def render(config: dict) -> str:
+    """The file text: two-space indented JSON with a final newline."""
+    return json.dumps(config, indent=2) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same directory and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=str(path.parent), prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp:
+            temp.write(text)
+        os.replace(temp_name, str(path))
+    except BaseException:
+        os.unlink(temp_name)
+        raise
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Write (or with --check, compare) the autograding config; returns the exit status."""
+    parser = argparse.ArgumentParser(description="Generate .github/classroom/autograding.json from tests/test_*.py.")
+    parser.add_argument("--points", type=int, default=DEFAULT_POINTS, help="points per test file (default 10)")
+    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MINUTES,
+                        help="minutes per test file, setup included (default 10)")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file is out of date")
+    args = parser.parse_args(argv)
+    if args.points < 0 or args.timeout <= 0:
+        parser.error("--points must be >= 0 and --timeout > 0")
+    files = test_files(REPO_ROOT)
+    text = render(build_config(files, args.points, args.timeout))
+    if args.check:
+        current = CONFIG_PATH.read_text(encoding="utf-8") if CONFIG_PATH.exists() else ""
+        if current != text:
+            print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is out of date: run python tools/make_autograding.py")
+            return 1
+        print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is up to date ({len(files)} test files)")
+        return 0
+    write_atomically(CONFIG_PATH, text)
+    print(f"Wrote {CONFIG_PATH.relative_to(REPO_ROOT)}: {len(files)} entries, {args.points * len(files)} points")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
