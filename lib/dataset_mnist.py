@@ -288,9 +288,9 @@ def _download(url: str) -> bytes:
                 if percent == last_percent:
                     continue  # redraw the line only when the percentage changes
                 last_percent = percent
-                progress = f"{percent:3d}% of {total / 1e6:.1f} MB"
+                progress = f"{percent:3d}% of {total / 1e6:.2f} MB"
             else:
-                progress = f"{received / 1e6:.1f} MB"
+                progress = f"{received / 1e6:.2f} MB"
             sys.stderr.write(f"\r  {url} {progress}")
             sys.stderr.flush()
     sys.stderr.write("\n")
