@@ -1,0 +1,236 @@
+"""Specification of the figures: what plot_data draws, PNGs saved atomically, no window and no
+leaked figure on a headless machine, clear errors for bad input, and the plot_mnist script."""
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import plot_mnist
+from lib import dataset_mnist, plot_images
+from lib.plot_images import plot_data, plot_learning_curves, plot_lines
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(path):
+    """(width, height) of a PNG file, read from its IHDR chunk; fails if the file is not a PNG."""
+    data = Path(path).read_bytes()
+    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG file"
+    return struct.unpack(">II", data[16:24])
+
+
+def images(n=20, channels=1, size=6):
+    return np.random.default_rng(0).random((n, channels, size, size))
+
+
+@pytest.fixture(autouse=True)
+def agg_backend_and_no_leaks():
+    """Run every test with the Agg backend and check that it leaves no figure open."""
+    previous = matplotlib.get_backend()
+    plt.switch_backend("Agg")
+    yield
+    assert plt.get_fignums() == [], "a figure was left open"
+    if previous.lower() != "agg":
+        plt.switch_backend(previous)
+
+
+@pytest.fixture
+def show_calls(monkeypatch):
+    calls = []
+    monkeypatch.setattr(plot_images.plt, "show", lambda *args, **kwargs: calls.append(args))
+    return calls
+
+
+@pytest.fixture
+def drawn_figures(monkeypatch):
+    """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
+    figures = []
+    monkeypatch.setattr(plot_images, "_finish", lambda fig, save_path, show: figures.append(fig))
+    yield figures
+    for fig in figures:
+        plt.close(fig)
+
+
+# --- what plot_data draws ------------------------------------------------------------------------
+
+def test_plot_data_draws_channel_0_of_the_first_rows_times_cols_images(drawn_figures):
+    data = images(n=10, channels=3)
+    plot_data(data, rows=2, cols=3, title="Some images", labels=list("abcdef"))
+    (fig,) = drawn_figures
+    assert len(fig.axes) == 6
+    assert fig._suptitle.get_text() == "Some images"
+    for i, ax in enumerate(fig.axes):
+        np.testing.assert_array_equal(ax.images[0].get_array(), data[i, 0])
+        assert ax.images[0].get_cmap().name == "gray"
+        assert ax.get_title() == "abcdef"[i]
+        assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
+        assert ax.axison  # plot_border=True keeps the frame
+
+
+def test_plot_data_uses_one_grey_scale_for_the_whole_grid(drawn_figures):
+    data = images(n=4)
+    plot_data(data, rows=2, cols=2)
+    limits = {ax.images[0].get_clim() for ax in drawn_figures[0].axes}
+    assert limits == {(data[:4, 0].min(), data[:4, 0].max())}
+
+
+def test_plot_border_false_hides_the_axes(drawn_figures):
+    plot_data(images(), rows=5, cols=4, plot_border=False)
+    assert not any(ax.axison for ax in drawn_figures[0].axes)
+
+
+# --- saving and showing --------------------------------------------------------------------------
+
+def test_plot_data_saves_a_png_atomically_creating_directories(tmp_path, show_calls):
+    path = tmp_path / "results" / "nested" / "grid.png"
+    plot_data(images(), rows=5, cols=4, title="grid", labels=range(20), save_path=path)
+    width, height = png_size(path)
+    assert 300 <= width <= 2000 and 300 <= height <= 2000
+    assert plt.imread(str(path)).shape[:2] == (height, width)
+    assert os.listdir(str(path.parent)) == ["grid.png"]  # no temporary file left behind
+    assert show_calls == []
+
+
+def test_plot_data_does_not_call_show_under_agg(show_calls):
+    plot_data(images(), show=None)
+    with pytest.warns(UserWarning, match="show=True, but matplotlib's backend '(?i:agg)' cannot open a window"):
+        plot_data(images(), show=True)
+    assert show_calls == []
+
+
+def test_show_none_opens_a_window_only_where_a_display_exists(monkeypatch, show_calls):
+    monkeypatch.setattr(plot_images, "_backend_is_interactive", lambda: True)
+    monkeypatch.setattr(plot_images, "display_available", lambda: False)
+    plot_data(images())
+    assert show_calls == []
+    monkeypatch.setattr(plot_images, "display_available", lambda: True)
+    plot_data(images())
+    assert len(show_calls) == 1
+    plt.close("all")  # the "shown" figure stays open, as it would in a window
+    plot_data(images(), show=False)
+    assert len(show_calls) == 1
+
+
+def test_show_true_forces_a_window_without_a_detected_display(monkeypatch, show_calls):
+    monkeypatch.setattr(plot_images, "_backend_is_interactive", lambda: True)
+    monkeypatch.setattr(plot_images, "display_available", lambda: False)
+    plot_data(images(), show=True)
+    assert len(show_calls) == 1
+    plt.close("all")
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="these systems always have a display")
+@pytest.mark.parametrize("mplbackend, expected", [(None, "agg"), ("svg", "svg")])
+def test_import_selects_agg_without_a_display_but_respects_mplbackend(mplbackend, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    if mplbackend:
+        env["MPLBACKEND"] = mplbackend
+    code = "import matplotlib, lib.plot_images; print(matplotlib.get_backend())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=str(REPO_ROOT), env=env,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip().lower() == expected
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"data": np.zeros((20, 28, 28))}, ValueError, (r"data must have shape \(N, C, H, W\) with C >= 1, got shape "
+                                                    r"\(20, 28, 28\)")),
+    ({"data": np.zeros((20, 0, 28, 28))}, ValueError, r"with C >= 1, got shape \(20, 0, 28, 28\)"),
+    ({"data": np.zeros((8, 1, 28, 28))}, ValueError, r"data must hold at least rows\*cols = 20 images, got 8"),
+    ({"rows": 0}, ValueError, "rows must be a positive int, got 0"),
+    ({"cols": 2.5}, TypeError, "cols must be a positive int, got 2.5"),
+    ({"labels": [1, 2, 3]}, ValueError, r"labels must hold at least rows\*cols = 20 entries, got 3"),
+    ({"save_path": "grid.jpg"}, ValueError, r"save_path must end in \.png, got 'grid\.jpg'"),
+])
+def test_plot_data_rejects_bad_input(kwargs, error, message, show_calls):
+    arguments = {"data": images(), "rows": 5, "cols": 4}
+    arguments.update(kwargs)
+    with pytest.raises(error, match=message):
+        plot_data(**arguments)
+
+
+def test_a_failed_save_closes_the_figure(tmp_path, show_calls):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(OSError):
+        plot_data(images(), save_path=blocker / "grid.png")
+    # the autouse fixture checks that no figure is left open
+
+
+# --- learning curves and line plots --------------------------------------------------------------
+
+def test_plot_learning_curves_saves_loss_and_accuracy_panels(tmp_path, show_calls, monkeypatch):
+    costs, accuracies = [1.0, 0.6, 0.4], [0.5, 0.8, 0.9]
+    plot_learning_curves(costs, accuracies, [1.1, 0.7, 0.5], [0.4, 0.7, 0.85], tmp_path / "curves.png")
+    assert png_size(tmp_path / "curves.png")[0] >= 500
+    figures = []
+    monkeypatch.setattr(plot_images, "_finish", lambda fig, save_path, show: figures.append(fig))
+    plot_learning_curves(costs, accuracies, [1.1, 0.7, 0.5], [0.4, 0.7, 0.85], None)
+    loss_ax, acc_ax = figures[0].axes
+    assert (loss_ax.get_ylabel(), acc_ax.get_ylabel()) == ("loss", "accuracy")
+    np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), [1, 2, 3])  # epochs start at 1
+    np.testing.assert_array_equal(acc_ax.lines[1].get_ydata(), [0.4, 0.7, 0.85])
+    plt.close(figures[0])
+
+
+def test_plot_learning_curves_rejects_arrays_of_different_lengths():
+    with pytest.raises(ValueError, match="all curves must have the same length, got lengths"):
+        plot_learning_curves([1.0, 0.5], [0.5, 0.8], [1.0], [0.5], None)
+    with pytest.raises(ValueError, match=r"train_costs must be a non-empty 1-D sequence of numbers, got shape \(0,\)"):
+        plot_learning_curves([], [], [], [], None)
+
+
+def test_plot_lines_draws_one_line_per_series(tmp_path, drawn_figures):
+    series = {"MLP": [0.95, 0.5, 0.2], "CNN": [0.96, 0.9, 0.7]}
+    plot_lines([0, 1, 2], series, "shift (pixels)", "accuracy", "Accuracy vs shift", tmp_path / "shift.png")
+    (ax,) = drawn_figures[0].axes
+    assert [line.get_label() for line in ax.lines] == ["MLP", "CNN"]
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), series["CNN"])
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("shift (pixels)", "accuracy", "Accuracy vs shift")
+
+
+def test_plot_lines_saves_a_png(tmp_path, show_calls):
+    plot_lines([0, 1], {"MLP": [0.9, 0.5]}, "shift", "accuracy", "", tmp_path / "shift.png")
+    assert png_size(tmp_path / "shift.png") == (600, 400)
+
+
+@pytest.mark.parametrize("x, series, message", [
+    ([0, 1], {}, "series must hold at least one line, got an empty mapping"),
+    ([0, 1], {"MLP": [0.9]}, r"all curves must have the same length, got lengths \{'x': 2, \"series\['MLP'\]\": 1\}"),
+])
+def test_plot_lines_rejects_bad_input(x, series, message):
+    with pytest.raises(ValueError, match=message):
+        plot_lines(x, series, "shift", "accuracy", "", None)
+
+
+# --- the plot_mnist script -----------------------------------------------------------------------
+
+def test_plot_mnist_prints_the_course_lines_and_saves_labelled_samples(tmp_path, monkeypatch, capsys, show_calls):
+    monkeypatch.setattr(dataset_mnist, "_download", lambda url: pytest.fail("touched the network"))
+    calls = []
+
+    def recording_plot_data(*args, **kwargs):
+        calls.append(kwargs)
+        plot_data(*args, **kwargs)
+
+    monkeypatch.setattr(plot_mnist, "plot_data", recording_plot_data)
+    monkeypatch.chdir(tmp_path)
+    plot_mnist.main([])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Load MNIST data."
+    assert out[4:6] == ["Plot training data.", "(50000, 1, 28, 28)"]
+    (kwargs,) = calls
+    assert {k: kwargs[k] for k in ("rows", "cols", "plot_border", "title")} == {
+        "rows": 5, "cols": 4, "plot_border": False, "title": "MNIST Training data"}
+    assert list(kwargs["labels"][:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # the published first training labels
+    width, height = png_size(tmp_path / "results" / "mnist_samples.png")
+    assert 400 <= width <= 1500 and 400 <= height <= 1500
+    assert show_calls == []
