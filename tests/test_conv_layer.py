@@ -1,0 +1,264 @@
+"""Specification of `Conv2d` and `Flatten`: the course's interface, exact values, gradients, dtypes, bad input.
+
+The fixtures `conv_fixture_configs.npy` / `conv_fixture_arrays.npy` next to this file were written by
+`tools/generate_conv_fixtures.py` with PyTorch (float64); the tests never need torch.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conv_reference import conv2d_backward_loops, conv2d_forward_loops
+from lib.convolutions import Conv2D, Conv2d, Flatten
+from lib.gradient_check import rel_error
+
+FIXTURE_DIR = Path(__file__).resolve().parent
+
+# (N, C, H, W, F, kernel, stride, padding): stride not dividing, padding > 0, non-square and 1x1
+# kernels, batch 1, one and several channels.
+SWEEP = [
+    (2, 3, 11, 11, 10, (3, 3), (1, 1), (0, 0)),
+    (2, 3, 11, 11, 10, (3, 3), (2, 2), (1, 1)),
+    (1, 1, 5, 5, 1, (3, 3), (1, 1), (0, 0)),
+    (3, 2, 7, 9, 4, (2, 5), (3, 1), (2, 3)),
+    (2, 4, 6, 5, 3, (1, 1), (2, 3), (0, 1)),
+    (2, 1, 8, 8, 2, (3, 3), (3, 3), (0, 0)),
+    (1, 5, 4, 4, 6, (4, 4), (2, 2), (1, 1)),
+]
+
+
+def make_layer(c, f, kernel, stride, padding, seed=0):
+    """A Conv2d with random filters and a non-zero bias (the course initialises it to zeros)."""
+    layer = Conv2d(c, f, kernel, stride, padding)
+    rng = np.random.default_rng(seed)
+    layer.W.data = rng.standard_normal(layer.W.data.shape)
+    layer.b.data = rng.standard_normal((f, 1, 1))
+    return layer
+
+
+# ------------------------------------------------------------------ the course's interface
+def test_initialisation_follows_the_course_order_of_random_draws():
+    np.random.seed(5)
+    layer = Conv2d(3, 4, (2, 3), stride=(2, 1), padding=(1, 0))
+    after = np.random.rand()
+    np.random.seed(5)
+    expected_w = np.random.randn(4, 3, 2, 3) * 0.1
+    assert np.random.rand() == after  # W is the only random draw
+    np.testing.assert_array_equal(layer.W.data, expected_w)
+    np.testing.assert_array_equal(layer.b.data, np.zeros((4, 1, 1)))
+    assert (layer.W.name, layer.b.name) == ("conv_filter", "conv_bias")
+    assert layer.parameters() == (layer.W, layer.b)
+    assert (layer.in_channels, layer.out_channels) == (3, 4)
+    assert (layer.kernel_size, layer.stride, layer.pad) == ((2, 3), (2, 1), (1, 0))
+
+
+def test_repr_and_the_sheet_spelling():
+    assert repr(Conv2d(1, 3, (3, 3))) == "Conv2d(in=1,out=3,kernel=(3, 3),stride=(1, 1),pad=(0, 0))"
+    assert repr(Conv2d(1, 3, [4, 4], [2, 2], [1, 1])) == "Conv2d(in=1,out=3,kernel=(4, 4),stride=(2, 2),pad=(1, 1))"
+    assert repr(Conv2d(2, 5, 3, 2, 1)) == "Conv2d(in=2,out=5,kernel=(3, 3),stride=(2, 2),pad=(1, 1))"
+    assert Conv2D is Conv2d
+
+
+def test_compute_output_shape():
+    layer = Conv2d(1, 5, (4, 4), (2, 2), (1, 1))
+    shape = layer._compute_output_shape((50, 1, 28, 28))
+    assert shape == (50, 5, 14, 14) and all(type(v) is int for v in shape)
+
+
+def test_input_cache_holds_the_padded_input():
+    x = np.arange(32, dtype=float).reshape(2, 1, 4, 4)
+    layer = Conv2d(1, 2, (3, 3))
+    layer(x)
+    np.testing.assert_array_equal(layer.input_cache, x)
+    layer = Conv2d(1, 2, (3, 3), padding=(1, 1))
+    layer(x)
+    expected = np.zeros((2, 1, 6, 6))
+    expected[:, :, 1:5, 1:5] = x
+    np.testing.assert_array_equal(layer.input_cache, expected)
+
+
+# ------------------------------------------------------------------ values against the loop reference
+@pytest.mark.parametrize("n, c, h, w, f, kernel, stride, padding", SWEEP)
+def test_forward_and_backward_match_the_loop_reference(n, c, h, w, f, kernel, stride, padding):
+    layer = make_layer(c, f, kernel, stride, padding)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((n, c, h, w))
+    out = layer(x)
+    np.testing.assert_allclose(out, conv2d_forward_loops(x, layer.W.data, layer.b.data, stride, padding),
+                               rtol=1e-12, atol=1e-12)
+    grad = rng.standard_normal(out.shape)
+    dx = layer.backward(grad)
+    dx_ref, dw_ref, db_ref = conv2d_backward_loops(x, layer.W.data, grad, stride, padding)
+    np.testing.assert_allclose(dx, dx_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.W.grad, dw_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(layer.b.grad, db_ref, rtol=1e-12, atol=1e-12)
+    assert layer.b.grad.shape == (f, 1, 1)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    layer = make_layer(2, 3, (3, 3), (2, 2), (1, 1))
+    x = np.random.default_rng(2).standard_normal((2, 2, 6, 6))
+    grad = np.ones(layer(x).shape)
+    dx_first = layer.backward(grad)
+    w_grad, b_grad = layer.W.grad.copy(), layer.b.grad.copy()
+    dx_second = layer.backward(grad)  # same forward, second backward: recomputes the released patch matrix
+    np.testing.assert_allclose(layer.W.grad, 2 * w_grad, rtol=1e-14)
+    np.testing.assert_allclose(layer.b.grad, 2 * b_grad, rtol=1e-14)
+    np.testing.assert_array_equal(dx_first, dx_second)
+
+
+def test_eval_mode_gives_the_same_values_and_gradients():
+    x = np.random.default_rng(3).standard_normal((2, 3, 7, 7))
+    train_layer = make_layer(3, 4, (3, 2), (2, 1), (1, 1))
+    eval_layer = make_layer(3, 4, (3, 2), (2, 1), (1, 1)).eval()
+    out_train, out_eval = train_layer(x), eval_layer(x)
+    np.testing.assert_array_equal(out_train, out_eval)
+    np.testing.assert_array_equal(train_layer.backward(out_train), eval_layer.backward(out_eval))
+    np.testing.assert_array_equal(train_layer.W.grad, eval_layer.W.grad)
+
+
+def test_outputs_are_not_overwritten_by_later_calls():
+    layer = make_layer(1, 2, (3, 3), (1, 1), (1, 1))
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.standard_normal((2, 1, 5, 5)), rng.standard_normal((2, 1, 5, 5))
+    out1 = layer(x1)
+    dx1 = layer.backward(np.ones(out1.shape))
+    out1_copy, dx1_copy = out1.copy(), dx1.copy()
+    out2 = layer(x2)
+    layer.backward(out2)
+    np.testing.assert_array_equal(out1, out1_copy)
+    np.testing.assert_array_equal(dx1, dx1_copy)
+
+
+def test_needs_input_grad_false_returns_none_and_the_same_parameter_gradients():
+    x = np.random.default_rng(5).standard_normal((3, 1, 8, 8))
+    with_input_grad = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
+    without_input_grad = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
+    without_input_grad.needs_input_grad = False
+    grad = np.random.default_rng(6).standard_normal(with_input_grad(x).shape)
+    without_input_grad(x)
+    assert with_input_grad.backward(grad) is not None
+    assert without_input_grad.backward(grad) is None
+    np.testing.assert_array_equal(without_input_grad.W.grad, with_input_grad.W.grad)
+    np.testing.assert_array_equal(without_input_grad.b.grad, with_input_grad.b.grad)
+    assert Conv2d.needs_input_grad  # the class default is untouched
+
+
+# ------------------------------------------------------------------ numerical gradient checks
+def test_conv2d_check_gradients():
+    rng = np.random.default_rng(7)
+    make_layer(2, 3, (3, 2), (2, 1), (1, 2)).check_gradients((rng.standard_normal((2, 2, 5, 4)),))
+    make_layer(1, 2, (4, 4), (2, 2), (1, 1)).check_gradients((rng.standard_normal((1, 1, 6, 6)),))
+
+
+def test_flatten_check_gradients_and_shapes():
+    x = np.random.default_rng(8).standard_normal((3, 2, 4, 5))
+    flatten = Flatten()
+    out = flatten(x)
+    assert out.shape == (3, 40) and flatten.input_cache == (3, 2, 4, 5)
+    np.testing.assert_array_equal(out[1], x[1].ravel())
+    assert flatten.backward(out).shape == x.shape
+    np.testing.assert_array_equal(flatten.backward(out), x)
+    flatten.check_gradients((x,))
+
+
+def test_flatten_accepts_the_transposed_conv_output():
+    layer = make_layer(2, 3, (3, 3), (1, 1), (0, 0))
+    out = layer(np.random.default_rng(9).standard_normal((2, 2, 5, 5)))
+    np.testing.assert_array_equal(Flatten()(out), np.ascontiguousarray(out).reshape(2, -1))
+
+
+# ------------------------------------------------------------------ dtypes
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(dtype):
+    layer = make_layer(2, 3, (3, 3), (2, 2), (1, 1))
+    layer.W.data, layer.b.data = layer.W.data.astype(dtype), layer.b.data.astype(dtype)
+    layer.W.grad, layer.b.grad = np.zeros_like(layer.W.data), np.zeros_like(layer.b.data)
+    x = np.random.default_rng(10).standard_normal((2, 2, 7, 7)).astype(dtype)
+    out = layer(x)
+    dx = layer.backward(np.ones_like(out))
+    assert out.dtype == dtype and dx.dtype == dtype
+    assert layer.W.grad.dtype == dtype and layer.b.grad.dtype == dtype
+    assert layer.input_cache.dtype == dtype
+    reference = conv2d_forward_loops(x, layer.W.data, layer.b.data, (2, 2), (1, 1))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    assert rel_error(out, reference) < tolerance
+
+
+def test_mixed_dtypes_follow_numpy_result_type():
+    layer = make_layer(1, 2, (2, 2), (1, 1), (0, 0))  # float64 filters
+    x = np.random.default_rng(11).random((2, 1, 4, 4)).astype(np.float32)  # like the course's MNIST
+    out = layer(x)
+    assert out.dtype == np.float64
+    assert layer.backward(np.ones_like(out)).dtype == np.float64
+    assert layer(np.ones((1, 1, 3, 3), dtype=np.uint8)).dtype == np.float64
+
+
+# ------------------------------------------------------------------ bad input, one test each
+def test_input_not_4d():
+    with pytest.raises(ValueError, match=r"expects a 4-D input \(N, C, H, W\), got a 3-D input of shape \(1, 5, 5\)"):
+        Conv2d(1, 2, (3, 3))(np.ones((1, 5, 5)))
+
+
+def test_wrong_channel_count():
+    with pytest.raises(ValueError, match="expected input with 3 channels, got 1"):
+        Conv2d(3, 2, (3, 3))(np.ones((2, 1, 5, 5)))
+
+
+def test_kernel_larger_than_padded_input():
+    with pytest.raises(ValueError, match=r"kernel size 5 is larger than the padded input size 4 .* dimension 1"):
+        Conv2d(1, 2, (3, 5), padding=(0, 1))(np.ones((1, 1, 5, 2)))
+
+
+def test_non_numeric_input():
+    with pytest.raises(TypeError, match="numeric input, got dtype bool"):
+        Conv2d(1, 2, (1, 1))(np.ones((1, 1, 2, 2), dtype=bool))
+
+
+@pytest.mark.parametrize("stride", [(0, 1), (1, -2), 0])
+def test_stride_not_positive(stride):
+    with pytest.raises(ValueError, match="stride must be positive ints"):
+        Conv2d(1, 2, (3, 3), stride=stride)
+
+
+def test_negative_padding():
+    with pytest.raises(ValueError, match=r"padding must be non-negative ints \(height, width\), got \(1, -1\)"):
+        Conv2d(1, 2, (3, 3), padding=(1, -1))
+
+
+@pytest.mark.parametrize("name", ["kernel_size", "stride", "padding"])
+def test_pair_of_the_wrong_length(name):
+    args = {"kernel_size": (3, 3), "stride": (1, 1), "padding": (0, 0)}
+    args[name] = (1, 1, 1)
+    with pytest.raises(ValueError, match=name + r" must be a tuple of 2 ints \(height, width\), got 3 values"):
+        Conv2d(1, 2, **args)
+
+
+@pytest.mark.parametrize("name, value", [("kernel_size", (3.0, 3)), ("stride", (1, "2")), ("padding", 0.5),
+                                         ("kernel_size", None)])
+def test_pair_not_integers(name, value):
+    args = {"kernel_size": (3, 3), "stride": (1, 1), "padding": (0, 0)}
+    args[name] = value
+    with pytest.raises(TypeError, match=name):
+        Conv2d(1, 2, **args)
+
+
+@pytest.mark.parametrize("in_channels, out_channels, error", [(0, 2, ValueError), (1, -1, ValueError),
+                                                              (1.0, 2, TypeError), (1, True, TypeError)])
+def test_bad_channel_counts(in_channels, out_channels, error):
+    with pytest.raises(error, match="in_channels|out_channels"):
+        Conv2d(in_channels, out_channels, (3, 3))
+
+
+def test_kernel_size_not_positive():
+    with pytest.raises(ValueError, match=r"kernel_size must be positive ints \(height, width\), got \(0, 3\)"):
+        Conv2d(1, 2, (0, 3))
+
+
+def test_backward_with_a_wrong_gradient_shape_or_before_forward():
+    layer = Conv2d(1, 2, (3, 3))
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((1, 2, 3, 3)))
+    layer(np.ones((1, 1, 5, 5)))
+    with pytest.raises(ValueError, match=r"expected grad of shape \(1, 2, 3, 3\), got \(1, 2, 3\)"):
+        layer.backward(np.ones((1, 2, 3)))
