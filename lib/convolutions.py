@@ -163,8 +163,8 @@ class Conv2d(Module):
         self._dtype = None  # compute dtype of the last forward
 
     def __repr__(self) -> str:
-        return "Conv2d(in={},out={},kernel={},stride={},pad={})".format(
-            self.in_channels, self.out_channels, self.kernel_size, self.stride, self.pad)
+        return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
+                f"stride={self.stride},pad={self.pad})")
 
     def parameters(self) -> Tuple[Parameter, Parameter]:
         """Return `(W, b)`."""

@@ -27,6 +27,29 @@ SWEEP = [
 ]
 
 
+def load_fixtures():
+    """The PyTorch fixtures as a list of (config dict, arrays dict); layout in tools/generate_conv_fixtures.py."""
+    configs = np.load(FIXTURE_DIR / "conv_fixture_configs.npy", allow_pickle=False)  # (n_configs, 11) int64
+    values = np.load(FIXTURE_DIR / "conv_fixture_arrays.npy", allow_pickle=False)  # (total,) float64
+    fixtures, offset = [], 0
+    for row in configs.tolist():
+        n, c, h, w, f, kh, kw, sh, sw, ph, pw = row
+        oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+        shapes = {"x": (n, c, h, w), "W": (f, c, kh, kw), "b": (f, 1, 1), "grad_out": (n, f, oh, ow),
+                  "out": (n, f, oh, ow), "grad_x": (n, c, h, w), "grad_W": (f, c, kh, kw), "grad_b": (f, 1, 1)}
+        arrays = {}
+        for name, shape in shapes.items():
+            size = int(np.prod(shape))
+            arrays[name] = values[offset:offset + size].reshape(shape)
+            offset += size
+        fixtures.append(({"kernel": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}, arrays))
+    assert offset == values.size, "fixture arrays do not match the configuration table"
+    return fixtures
+
+
+FIXTURES = load_fixtures()
+
+
 def make_layer(c, f, kernel, stride, padding, seed=0):
     """A Conv2d with random filters and a non-zero bias (the course initialises it to zeros)."""
     layer = Conv2d(c, f, kernel, stride, padding)
@@ -75,6 +98,43 @@ def test_input_cache_holds_the_padded_input():
     expected = np.zeros((2, 1, 6, 6))
     expected[:, :, 1:5, 1:5] = x
     np.testing.assert_array_equal(layer.input_cache, expected)
+
+
+# ------------------------------------------------------------------ values against PyTorch (fixtures)
+def test_fixtures_cover_the_course_and_at_least_twenty_more_configurations():
+    assert len(FIXTURES) >= 24
+    kernels = {config["kernel"] for config, _ in FIXTURES}
+    assert (1, 1) in kernels and any(kh != kw for kh, kw in kernels)
+    assert any(arrays["x"].shape[0] == 1 for _, arrays in FIXTURES)
+    assert any(min(c["stride"]) > max(c["kernel"]) for c, _ in FIXTURES)
+    assert any(2 * c["padding"][0] > c["kernel"][0] for c, _ in FIXTURES)
+
+
+def test_course_fixtures_replay_the_course_random_draws():
+    np.random.seed(9001)
+    x = np.random.rand(2, 3, 11, 11)
+    layers = [Conv2d(3, 10, (3, 3)), Conv2d(3, 10, (3, 3), stride=(2, 2)),
+              Conv2d(3, 10, (3, 3), padding=(1, 1)), Conv2d(3, 10, (3, 3), stride=(2, 2), padding=(1, 1))]
+    for layer, (config, arrays) in zip(layers, FIXTURES[:4]):
+        assert (layer.kernel_size, layer.stride, layer.pad) == (config["kernel"], config["stride"], config["padding"])
+        np.testing.assert_array_equal(arrays["x"], x)
+        np.testing.assert_array_equal(arrays["W"], layer.W.data)
+        np.testing.assert_allclose(layer(x), arrays["out"], rtol=1e-10, atol=0)
+        np.testing.assert_allclose(layer.backward(arrays["grad_out"]), arrays["grad_x"], rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("index", range(len(FIXTURES)))
+def test_forward_and_gradients_match_pytorch(index):
+    config, arrays = FIXTURES[index]
+    f, c = arrays["W"].shape[:2]
+    layer = Conv2d(c, f, config["kernel"], config["stride"], config["padding"])
+    layer.W.data, layer.b.data = arrays["W"].copy(), arrays["b"].copy()
+    out = layer(arrays["x"])
+    grad_x = layer.backward(arrays["grad_out"])
+    np.testing.assert_allclose(out, arrays["out"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grad_x, arrays["grad_x"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(layer.W.grad, arrays["grad_W"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(layer.b.grad, arrays["grad_b"], rtol=1e-10, atol=1e-13)
 
 
 # ------------------------------------------------------------------ values against the loop reference
