@@ -244,7 +244,7 @@ def _fetch(path: Path, spec: MnistFile) -> bytes:
     Raises:
         MnistDownloadError: no mirror delivered a file whose content checksum matches.
     """
-    print(f"File {path} not found, downloading...")
+    print(f"File {path} not found, downloading...", flush=True)  # flushed: progress goes to stderr
     failures = []  # type: List[str]
     for mirror in MIRRORS:
         url = mirror + spec.name
@@ -254,6 +254,7 @@ def _fetch(path: Path, spec: MnistFile) -> bytes:
             break
         except (OSError, HTTPException, MnistFileError) as error:
             failures.append(f"{url}: {error}")
+            sys.stderr.write(f"  {url} failed: {error}\n")
     else:
         reasons = "\n  ".join(failures)
         raise MnistDownloadError(
@@ -275,25 +276,28 @@ def _download(url: str) -> bytes:
     """
     chunks = []  # type: List[bytes]
     received, last_percent = 0, -1
-    with urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-        total = int(response.headers.get("Content-Length") or 0)  # 0: size not announced
-        while True:
-            chunk = response.read(1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            received += len(chunk)
-            if total:
-                percent = 100 * received // total
-                if percent == last_percent:
-                    continue  # redraw the line only when the percentage changes
-                last_percent = percent
-                progress = f"{percent:3d}% of {total / 1e6:.2f} MB"
-            else:
-                progress = f"{received / 1e6:.2f} MB"
-            sys.stderr.write(f"\r  {url} {progress}")
-            sys.stderr.flush()
-    sys.stderr.write("\n")
+    try:
+        with urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            total = int(response.headers.get("Content-Length") or 0)  # 0: size not announced
+            while True:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                received += len(chunk)
+                if total:
+                    percent = 100 * received // total
+                    if percent == last_percent:
+                        continue  # redraw the line only when the percentage changes
+                    last_percent = percent
+                    progress = f"{percent:3d}% of {total / 1e6:.2f} MB"
+                else:
+                    progress = f"{received / 1e6:.2f} MB"
+                sys.stderr.write(f"\r  {url} {progress}")
+                sys.stderr.flush()
+    finally:
+        if received:
+            sys.stderr.write("\n")  # end the progress line, also when the transfer broke off
     if total and received != total:
         raise OSError(f"download of {url} stopped after {received} of {total} bytes")
     return b"".join(chunks)

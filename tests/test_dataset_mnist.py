@@ -225,11 +225,12 @@ def test_download_with_other_gzip_bytes_but_the_same_content_is_accepted(tmp_pat
     assert np.bincount(read_mnist_file(tmp_path / TEST_LABELS.name)).tolist() == TEST_COUNTS
 
 
-def test_download_falls_back_to_the_next_mirror(tmp_path, monkeypatch):
+def test_download_falls_back_to_the_next_mirror(tmp_path, monkeypatch, capsys):
     fake = FakeMirrors(urllib.error.URLError("connection refused"), _shipped_bytes(TEST_LABELS))
     monkeypatch.setattr(dataset_mnist, "_download", fake)
     read_mnist_file(tmp_path / TEST_LABELS.name)
     assert fake.urls == [mirror + TEST_LABELS.name for mirror in MIRRORS]
+    assert f"{fake.urls[0]} failed: <urlopen error connection refused>" in capsys.readouterr().err
 
 
 def test_failed_downloads_raise_and_write_nothing(tmp_path, monkeypatch):
