@@ -84,12 +84,19 @@ def atomic_write(path: PathLike, write) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp_name, 0o666 & ~_current_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp_name, str(path))
     except BaseException:
         if os.path.exists(tmp_name):
             os.remove(tmp_name)
         raise
     return path
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def save_arrays(path: PathLike, arrays: Dict[str, np.ndarray]) -> Path:

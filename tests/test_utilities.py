@@ -1,4 +1,7 @@
 """Specification of one-hot encoding and the pickle-free result files."""
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -48,3 +51,12 @@ def test_object_arrays_are_refused(results_dir):
 def test_writes_are_atomic_and_leave_no_temp_files(tmp_path):
     save_arrays(tmp_path / "a", {"x": np.zeros(2)})
     assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = save_arrays(tmp_path / "a", {"x": np.zeros(2)})
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
