@@ -7,7 +7,7 @@ Each entry runs `python -m pytest tests/<file>` from the repository root after t
 `--check` only reports whether the committed file is up to date (exit 1 if not).
 
 Usage:
-    python tools/make_autograding.py [--points 10] [--timeout 10] [--check]
+    python tools/make_autograding.py [--points 10] [--timeout 10] [--tracked-only] [--check]
 Check the result locally with `python -m lib.autograde`.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -27,9 +28,19 @@ DEFAULT_POINTS = 10
 DEFAULT_TIMEOUT_MINUTES = 10  # the classroom default; the whole suite takes a few minutes at most
 
 
-def test_files(root: Path) -> List[str]:
-    """The test files the suite has, as POSIX paths relative to `root`, sorted: tests/test_*.py."""
-    return sorted(path.relative_to(root).as_posix() for path in (root / "tests").glob("test_*.py"))
+def test_files(root: Path, tracked_only: bool = False) -> List[str]:
+    """The test files the suite has, as POSIX paths relative to `root`, sorted: tests/test_*.py.
+
+    Args:
+        root: the repository root.
+        tracked_only: keep only files that git tracks (leave out work in progress that is not committed).
+    """
+    files = sorted(path.relative_to(root).as_posix() for path in (root / "tests").glob("test_*.py"))
+    if tracked_only:
+        listed = subprocess.run(["git", "ls-files", "tests"], cwd=str(root), capture_output=True, text=True,
+                                check=True).stdout.split()
+        files = [path for path in files if path in set(listed)]
+    return files
 
 
 def build_config(files: Sequence[str], points: int = DEFAULT_POINTS,
@@ -74,10 +85,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MINUTES,
                         help="minutes per test file, setup included (default 10)")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file is out of date")
+    parser.add_argument("--tracked-only", action="store_true",
+                        help="list only test files that git tracks (not uncommitted work in progress)")
     args = parser.parse_args(argv)
     if args.points < 0 or args.timeout <= 0:
         parser.error("--points must be >= 0 and --timeout > 0")
-    files = test_files(REPO_ROOT)
+    files = test_files(REPO_ROOT, args.tracked_only)
     text = render(build_config(files, args.points, args.timeout))
     if args.check:
         current = CONFIG_PATH.read_text(encoding="utf-8") if CONFIG_PATH.exists() else ""
