@@ -1,0 +1,125 @@
+"""Benchmark: the course's default CNN experiment in numpy (this library) against the same in PyTorch CPU.
+
+Times `run_conv_experiment()` with its defaults (10 epochs, 10,000 training and 10,000 validation
+images, batch 50, SGD lr 0.01 momentum 0.9, evaluation after every epoch), data loading included.
+When torch is importable (e.g. `/work/torchvenv/bin/python benchmarks/bench_experiment.py`), it then
+trains the same model from the same initial weights, on the same data in the same shuffled order,
+with the same batch size and hyperparameters, in PyTorch on the CPU with 2 threads, also loading the
+data and evaluating after every epoch inside the timed region. It prints both times, their ratio and
+both final validation accuracies. The target is numpy <= 1.2x PyTorch's time.
+
+Run from the repository root:
+    python benchmarks/bench_experiment.py [--dtype float32] [--repeats 1]
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lib import experiments  # noqa: E402  (after the path set-up above)
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+SEED = 0
+TORCH_THREADS = 2
+
+
+def time_numpy(dtype) -> tuple:
+    """Run the default experiment once in a temporary directory; return (seconds, final val accuracy)."""
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # results/ lands in the temporary directory
+        try:
+            start = time.perf_counter()
+            results = experiments.run_conv_experiment(seed=SEED, dtype=dtype, progress=False)
+            seconds = time.perf_counter() - start
+        finally:
+            os.chdir(cwd)
+    return seconds, float(results[3][-1])
+
+
+def time_torch(dtype) -> tuple:
+    """The same experiment in PyTorch; return (seconds, final val accuracy)."""
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(TORCH_THREADS)
+    torch_dtype = {np.float64: torch.float64, np.float32: torch.float32}[dtype]
+    np.random.seed(SEED)  # the numpy run's initial weights, then its shuffles, from the same stream
+    reference = experiments.create_conv_model()
+    conv1, _, conv2, _, _, linear = reference.modules
+
+    model = nn.Sequential(nn.Conv2d(1, 5, 4, 2, 1), nn.ReLU(), nn.Conv2d(5, 10, 4, 2, 1), nn.ReLU(),
+                          nn.Flatten(), nn.Linear(490, 10)).to(torch_dtype)
+    with torch.no_grad():
+        for torch_conv, conv in ((model[0], conv1), (model[2], conv2)):
+            torch_conv.weight.copy_(torch.from_numpy(conv.W.data))
+            torch_conv.bias.copy_(torch.from_numpy(conv.b.data.reshape(-1)))
+        model[5].weight.copy_(torch.from_numpy(linear.W.data.T))  # ours computes x @ W, torch x @ W.T
+        model[5].bias.copy_(torch.from_numpy(linear.b.data))
+    # torch's momentum v = m v + g, p -= lr v is ours (v' = m v' - lr g, p += v') with v' = -lr v.
+    optimizer = torch.optim.SGD(model.parameters(), lr=experiments.CONV_LR, momentum=experiments.MOMENTUM)
+    loss_fn = nn.CrossEntropyLoss()
+    batch = experiments.BATCH_SIZE
+
+    start = time.perf_counter()
+    x_train, x_val, _, y_train, y_val, _ = experiments.load_mnist_data_subset(10000)
+    x_train_t = torch.from_numpy(np.asarray(x_train, dtype=dtype))
+    x_val_t = torch.from_numpy(np.asarray(x_val, dtype=dtype))
+    y_train_t = torch.from_numpy(y_train.argmax(axis=1))
+    y_val_t = torch.from_numpy(y_val.argmax(axis=1))
+    idx = np.arange(len(x_train))
+    for epoch in range(experiments.NUM_EPOCHS):
+        np.random.shuffle(idx)  # the order `train` uses
+        order = torch.from_numpy(idx)
+        xs, ys = x_train_t[order], y_train_t[order]
+        model.train()
+        for b in range(0, len(xs), batch):
+            optimizer.zero_grad()
+            loss = loss_fn(model(xs[b:b + batch]), ys[b:b + batch])
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():  # like `evaluate`: chunks of 1000, cost summed over batches of 50
+            logits = torch.cat([model(x_val_t[s:s + 1000]) for s in range(0, len(x_val_t), 1000)])
+            cost = sum(float(loss_fn(logits[s:s + batch], y_val_t[s:s + batch]))
+                       for s in range(0, len(logits), batch))
+            val_accuracy = float((logits.argmax(dim=1) == y_val_t).double().mean())
+        print(f"  torch epoch {epoch + 1}: eval accuracy {val_accuracy:.4f}, eval cost {cost:.4f}")
+    return time.perf_counter() - start, val_accuracy
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each; the fastest is reported")
+    args = parser.parse_args()
+    dtype = DTYPES[args.dtype]
+
+    numpy_runs = [time_numpy(dtype) for _ in range(args.repeats)]
+    numpy_seconds, numpy_accuracy = min(numpy_runs)
+    try:
+        import torch  # noqa: F401  (only to know whether the comparison can run)
+    except ImportError:
+        torch_runs = None
+    else:
+        torch_runs = [time_torch(dtype) for _ in range(args.repeats)]
+
+    print(f"\ndtype {args.dtype}, best of {args.repeats}, numpy {np.__version__}")
+    print(f"numpy (lib):  {numpy_seconds:7.2f} s   final val accuracy {numpy_accuracy:.4f}")
+    if torch_runs is None:
+        print("PyTorch: not importable here; run with /work/torchvenv/bin/python for the comparison")
+        return
+    torch_seconds, torch_accuracy = min(torch_runs)
+    print(f"PyTorch CPU:  {torch_seconds:7.2f} s   final val accuracy {torch_accuracy:.4f}"
+          f"   ({TORCH_THREADS} threads, torch {torch.__version__})")
+    print(f"ratio numpy / PyTorch: {numpy_seconds / torch_seconds:.2f}")
+
+
+if __name__ == '__main__':
+    main()

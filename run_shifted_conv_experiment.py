@@ -1,0 +1,48 @@
+"""Compare the course's MLP and CNN on MNIST validation images shifted 2 pixels right and down.
+
+Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here). Writes
+results/shifted_samples.png. With --study it also runs the shift study (four models, shifts of
+0-6 pixels and four directions) and writes results/shift_study.csv and results/shift_study.png.
+"""
+import argparse
+import sys
+
+import numpy as np
+
+from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data
+from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max_datapoints", type=int, default=10000,
+                        help="Maximum number of datapoints. Default 10000, can be up to 50000.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of numpy's global random stream. Default 0.")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64",
+                        help="Floating-point type of parameters and data. Default float64.")
+    parser.add_argument("--show", action="store_true", help="Also show the figures in a window.")
+    parser.add_argument("--train-cnn", action="store_true",
+                        help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
+    parser.add_argument("--study", action="store_true",
+                        help="Afterwards run the shift study (trains four models; several minutes).")
+    args = parser.parse_args()
+    dtype, show = DTYPES[args.dtype], args.show or None
+
+    try:
+        compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
+                                show=show)
+    except RuntimeError as error:
+        if str(error) != MISSING_MODEL_MESSAGE:
+            raise
+        sys.exit(f"Error: no trained CNN in {RESULTS_DIR}. {MISSING_MODEL_MESSAGE}\n"
+                 "Run `python run_conv_experiment.py` first, or add --train-cnn to train it here.")
+    print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
+    if args.study:
+        run_shift_study(args.max_datapoints, seed=args.seed, dtype=dtype, show=show)
+        print(f"Saved the study to {RESULTS_DIR / CSV_FILE} and {RESULTS_DIR / PLOT_FILE}")
+
+
+if __name__ == '__main__':
+    main()
