@@ -7,9 +7,11 @@ Sources (nothing in the PDF is typed by hand):
   does not need `results/`); `--from-results` first copies them there from `results/`:
   - `shifted_accuracies.json`: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted": accuracies
     in [0, 1] as `compare_on_shifted_data` returns them, "command": the command line that produced them};
-  - `shift_study.csv`: a header row with `model`, `accuracy` and either `shift` (pixels right and down)
-    or `dy` and `dx` (pixels down and right; negative: up/left), one row per model and shift;
-  - `shift_study_command.txt`: the command line that produced the CSV (one line);
+  - `shift_study.csv` (lib/shift_study.py): columns `model`, `val_accuracy` (or `accuracy`) and `dy`, `dx`
+    (pixels down and right; negative: up/left; without them `shift` = pixels right and down), one row per
+    model and shift;
+  - `shift_study_command.txt`: the command line that produced the CSV (one line); if it is missing and the
+    JSON's command has `--study`, that command produced both;
   - `shift_study.png`: the study's plot.
   A missing source gives the placeholder `\\tbd` (a bold "TBD" in the PDF) instead of its numbers.
 
@@ -77,7 +79,8 @@ def products(pairs: Sequence[Tuple[float, float]]) -> str:
 def tex_escape(text: str) -> str:
     """Escape the characters that LaTeX treats specially, for commands shown in \\texttt."""
     replacements = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
-                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                    "-": "-{}"}  # "-{}" keeps "--study" from becoming an en dash
     return "".join(replacements.get(char, char) for char in text)
 
 
@@ -141,6 +144,17 @@ def conv_macros() -> Dict[str, str]:
     return macros
 
 
+def study_design_macros() -> Dict[str, str]:
+    """The shift study's set-up as lib/shift_study.py defines it (placeholders if it is not there)."""
+    try:
+        from lib import shift_study
+    except ImportError:
+        return {name: TBD for name in ("studyMaxShift", "studyAugCopies", "studyAugMaxShift", "studyGapChannels")}
+    return {"studyMaxShift": str(max(shift_study.SWEEP_SHIFTS)), "studyAugCopies": str(shift_study.AUGMENT_COPIES),
+            "studyAugMaxShift": str(shift_study.MAX_AUGMENT_SHIFT),
+            "studyGapChannels": ", ".join(str(c) for c in shift_study.GAP_CHANNELS)}
+
+
 def read_accuracies(path: Path) -> Dict[str, float]:
     """The four accuracies of run_shifted_conv_experiment.py and its command, from the JSON file.
 
@@ -165,8 +179,14 @@ def model_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def read_study(path: Path) -> Dict[Tuple[str, int, int], float]:
-    """The shift study's accuracies by (model key, dy, dx), from the CSV file.
+def read_study(path: Path) -> Dict[Tuple[str, int, int], Tuple[str, float]]:
+    """The shift study's accuracies, from the CSV that lib/shift_study.py writes.
+
+    Columns: `model`, `accuracy` or `val_accuracy`, and `dy`, `dx` (pixels down and right; negative: up and
+    left) or, without them, `shift` (pixels right and down). Other columns (e.g. `direction`) are ignored.
+
+    Returns:
+        {(model key, dy, dx): (model name as written in the CSV, accuracy)}.
 
     Raises:
         ValueError: naming the file and the row, if a column is missing or a value is malformed.
@@ -174,22 +194,25 @@ def read_study(path: Path) -> Dict[Tuple[str, int, int], float]:
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         columns = {name.strip().lower(): name for name in (reader.fieldnames or [])}
-        has_shift = "shift" in columns
-        if "model" not in columns or "accuracy" not in columns or not (has_shift or {"dy", "dx"} <= set(columns)):
-            raise ValueError(f"{path}: expected columns model, accuracy and shift (or dy, dx), got {reader.fieldnames}")
+        accuracy_column = columns.get("accuracy", columns.get("val_accuracy"))
+        has_offsets = {"dy", "dx"} <= set(columns)
+        if "model" not in columns or accuracy_column is None or not (has_offsets or "shift" in columns):
+            raise ValueError(f"{path}: expected columns model, accuracy (or val_accuracy) and dy, dx (or shift), "
+                             f"got {reader.fieldnames}")
         study = {}
         for row_number, row in enumerate(reader, start=2):
             try:
-                if has_shift:
-                    dy = dx = int(row[columns["shift"]])
-                else:
+                if has_offsets:
                     dy, dx = int(row[columns["dy"]]), int(row[columns["dx"]])
-                accuracy = float(row[columns["accuracy"]])
+                else:
+                    dy = dx = int(row[columns["shift"]])
+                accuracy = float(row[accuracy_column])
             except (TypeError, ValueError):
                 raise ValueError(f"{path}, row {row_number}: malformed shift or accuracy: {row}") from None
             if not 0.0 <= accuracy <= 1.0:
                 raise ValueError(f"{path}, row {row_number}: accuracy must be in [0, 1], got {accuracy}")
-            study[(model_key(row[columns["model"]]), dy, dx)] = accuracy
+            name = row[columns["model"]].strip()
+            study[(model_key(name), dy, dx)] = (name, accuracy)
     return study
 
 
@@ -199,7 +222,7 @@ def experiment_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], Li
     Returns:
         (macros, extra_lines); missing sources give `\\tbd` values and an empty study.
     """
-    macros = {}
+    macros = study_design_macros()
     accuracies_path = measured / ACCURACIES_FILE
     accuracies = read_accuracies(accuracies_path) if accuracies_path.is_file() else None
     for key in ACCURACY_KEYS:
@@ -217,24 +240,30 @@ def experiment_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], Li
     study = read_study(study_path) if study_path.is_file() else {}
     command_path = measured / STUDY_COMMAND_FILE
     command = command_path.read_text(encoding="utf-8").strip() if command_path.is_file() else ""
+    if not command and study and accuracies and "--study" in accuracies["command"].split():
+        command = accuracies["command"]  # run_shifted_conv_experiment.py --study wrote both files in one run
     macros["studyCommand"] = f"\\texttt{{{tex_escape(command)}}}" if command else TBD
     figure = measured / STUDY_FIGURE
     macros["studyFigure"] = f"measured/{STUDY_FIGURE}" if figure.is_file() else ""
     lines = [f"\\studyentry{{{model}}}{{{dy}}}{{{dx}}}{{{percent(accuracy)}}}"
-             for (model, dy, dx), accuracy in sorted(study.items())]
+             for (model, dy, dx), (_, accuracy) in sorted(study.items())]
     macros["studyTable"] = study_table(study)
     return macros, lines
 
 
-def study_table(study: Dict[Tuple[str, int, int], float]) -> str:
-    """A tabular body: one row per model, one column per diagonal shift (dy = dx) in the study."""
-    if not study:
+def study_table(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> str:
+    """A tabular: one row per model (in the CSV's order), one column per shift s >= 0 right and down (dy = dx = s)."""
+    diagonal = {key: value for key, value in study.items() if key[1] == key[2] >= 0}
+    if not diagonal:
         return TBD
-    models = sorted({model for model, _, _ in study})
-    shifts = sorted({dy for _, dy, dx in study if dy == dx})
+    names = {}
+    for (model, _, _), (name, _) in diagonal.items():
+        names.setdefault(model, name)
+    shifts = sorted({dy for _, dy, _ in diagonal})
     header = "model & " + " & ".join(str(s) for s in shifts) + r" \\ \midrule"
-    rows = [model + " & " + " & ".join(percent(study[(model, s, s)]) if (model, s, s) in study else "--"
-                                       for s in shifts) + r" \\" for model in models]
+    rows = [tex_escape(name) + " & " + " & ".join(percent(diagonal[(model, s, s)][1]) if (model, s, s) in diagonal
+                                                  else "--" for s in shifts) + r" \\"
+            for model, name in names.items()]
     return "\n".join([f"\\begin{{tabular}}{{l{'r' * len(shifts)}}}", r"\toprule", header] + rows
                      + [r"\bottomrule", r"\end{tabular}"])
 

@@ -165,16 +165,34 @@ def test_study_csv_with_diagonal_shifts_and_directions(tmp_path):
     (tmp_path / "shift_study_command.txt").write_text("python run_shifted_conv_experiment.py --study\n")
     found, lines = make_numbers.experiment_macros(tmp_path)
     assert lines == [r"\studyentry{gapcnn}{-2}{-2}{92.51}", r"\studyentry{mlp}{2}{2}{50.00}"]
-    assert found["studyCommand"] == r"\texttt{python run\_shifted\_conv\_experiment.py --study}"
+    assert found["studyCommand"] == r"\texttt{python run\_shifted\_conv\_experiment.py -{}-{}study}"
     assert found["accMlpVal"] == TBD and found["studyFigure"] == ""
 
 
 def test_study_csv_with_a_shift_column_builds_the_table(tmp_path):
     path = tmp_path / "shift_study.csv"
     path.write_text("model,shift,accuracy\ncnn,0,0.97\ncnn,1,0.9\nmlp,0,0.95\n", encoding="utf-8")
-    assert make_numbers.read_study(path) == {("cnn", 0, 0): 0.97, ("cnn", 1, 1): 0.9, ("mlp", 0, 0): 0.95}
+    assert make_numbers.read_study(path) == {("cnn", 0, 0): ("cnn", 0.97), ("cnn", 1, 1): ("cnn", 0.9),
+                                             ("mlp", 0, 0): ("mlp", 0.95)}
     table = make_numbers.study_table(make_numbers.read_study(path))
     assert r"cnn & 97.00 & 90.00 \\" in table and r"mlp & 95.00 & -- \\" in table
+
+
+def test_the_shift_studys_csv_format_is_read(tmp_path):
+    """The columns lib/shift_study.py writes; `shift` there is max(|dy|, |dx|), so dy and dx take precedence."""
+    (tmp_path / "shift_study.csv").write_text(
+        "model,direction,shift,dy,dx,val_accuracy\n"
+        "MLP,right+down,0,0,0,0.95\nMLP,right+down,2,2,2,0.41\nMLP,right,2,0,2,0.6\nMLP,up-left,2,-2,-2,0.55\n"
+        "MLP + aug,right+down,2,2,2,0.93\n", encoding="utf-8")
+    (tmp_path / "shifted_accuracies.json").write_text(json.dumps(
+        {"mlp_val": 0.95, "mlp_val_shifted": 0.41, "cnn_val": 0.97, "cnn_val_shifted": 0.8,
+         "command": "python run_shifted_conv_experiment.py --json results/shifted_accuracies.json --study"}))
+    found, lines = make_numbers.experiment_macros(tmp_path)
+    assert r"\studyentry{mlp}{0}{2}{60.00}" in lines and r"\studyentry{mlp}{-2}{-2}{55.00}" in lines
+    assert r"\studyentry{mlpaug}{2}{2}{93.00}" in lines
+    assert r"MLP & 95.00 & 41.00 \\" in found["studyTable"] and r"MLP + aug & -- & 93.00 \\" in found["studyTable"]
+    assert "-2" not in found["studyTable"]  # the up-left shift is not a column of the right+down sweep
+    assert found["studyCommand"] == found["accCommand"]  # --study: one command wrote both files
 
 
 def test_accuracies_json_gives_percentages_drops_and_the_command(tmp_path):
@@ -201,7 +219,7 @@ def test_malformed_accuracies_json_raises_a_clear_error(tmp_path, content, match
 
 
 @pytest.mark.parametrize("content, match", [
-    ("model,acc\nmlp,0.5\n", r"expected columns model, accuracy and shift \(or dy, dx\)"),
+    ("model,acc\nmlp,0.5\n", r"expected columns model, accuracy \(or val_accuracy\) and dy, dx \(or shift\)"),
     ("model,shift,accuracy\nmlp,two,0.5\n", r"row 2: malformed shift or accuracy"),
     ("model,shift,accuracy\nmlp,2,95\n", r"row 2: accuracy must be in \[0, 1\], got 95.0"),
 ])
@@ -213,7 +231,7 @@ def test_malformed_study_csv_raises_a_clear_error(tmp_path, content, match):
 
 
 def test_tex_escape_makes_commands_safe():
-    assert make_numbers.tex_escape("a_b %c {d} ~") == r"a\_b \%c \{d\} \textasciitilde{}"
+    assert make_numbers.tex_escape("a_b %c {d} ~ --x") == r"a\_b \%c \{d\} \textasciitilde{} -{}-{}x"
 
 
 # ------------------------------------------------------------------ the committed PDF
