@@ -51,7 +51,7 @@ def _as_vector(value: ArrayLike1d, name: str) -> np.ndarray:
     try:
         array = np.array(value)  # a copy: callers' arrays are never modified
     except ValueError as error:  # ragged nested sequences (numpy >= 1.24)
-        raise ValueError(f"{name} must be a 1-D sequence or array of real numbers ({error})")
+        raise ValueError(f"{name} must be a 1-D sequence or array of real numbers ({error})") from None
     if array.dtype == object or not (np.issubdtype(array.dtype, np.integer)
                                      or np.issubdtype(array.dtype, np.floating)
                                      or array.dtype == np.bool_):
