@@ -5,12 +5,15 @@ results/shifted_samples.png. With --study it also runs the shift study (four mod
 0-6 pixels and four directions) and writes results/shift_study.csv and results/shift_study.png.
 """
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
 from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data
 from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
+from lib.utilities import atomic_write
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -27,18 +30,24 @@ def main():
                         help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
     parser.add_argument("--study", action="store_true",
                         help="Afterwards run the shift study (trains four models; several minutes).")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="Also write the four accuracies (and this command) to this JSON file.")
     args = parser.parse_args()
     dtype, show = DTYPES[args.dtype], args.show or None
 
     try:
-        compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
-                                show=show)
+        accuracies = compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype,
+                                             train_cnn=args.train_cnn, show=show)
     except RuntimeError as error:
         if str(error) != MISSING_MODEL_MESSAGE:
             raise
         sys.exit(f"Error: no trained CNN in {RESULTS_DIR}. {MISSING_MODEL_MESSAGE}\n"
                  "Run `python run_conv_experiment.py` first, or add --train-cnn to train it here.")
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
+    if args.json is not None:
+        record = dict(accuracies, command="python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:]))
+        atomic_write(args.json, lambda f: f.write((json.dumps(record, indent=2) + "\n").encode("utf-8")))
+        print(f"Saved the accuracies to {args.json}")
     if args.study:
         run_shift_study(args.max_datapoints, seed=args.seed, dtype=dtype, show=show)
         print(f"Saved the study to {RESULTS_DIR / CSV_FILE} and {RESULTS_DIR / PLOT_FILE}")

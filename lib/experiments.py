@@ -285,14 +285,14 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
     Raises:
         RuntimeError: if the CNN is to be loaded and `results/conv_model.npz` does not exist.
     """
+    model_path = RESULTS_DIR / RESULTS_FILE
+    if not train_cnn and not model_path.is_file():  # fail now, not after the MLP's training
+        raise RuntimeError(MISSING_MODEL_MESSAGE)
     x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(max_datapoints)
     x_val_shifted = shift_data(x_val, SHIFT)
     plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True,
               title="Validation and shifted validation data.", save_path=RESULTS_DIR / SHIFTED_SAMPLES_FILE,
               show=show)
-    model_path = RESULTS_DIR / RESULTS_FILE
-    if not train_cnn and not model_path.is_file():  # fail before the MLP's minute of training
-        raise RuntimeError(MISSING_MODEL_MESSAGE)
 
     if seed is not None:
         np.random.seed(seed)

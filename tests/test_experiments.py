@@ -1,0 +1,263 @@
+"""Specification of the course experiments and the shift study, on small synthetic digits.
+
+The real MNIST is never loaded here: `load_mnist_data` is replaced by ten synthetic classes (a
+bright square at a class-specific place), and every test runs in its own directory, so results/
+lands in tmp_path. Accuracies are never asserted; what is checked is shapes, files, the printed
+lines, that the loss falls, reproducibility and that a saved model reloads to the same predictions.
+"""
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lib import experiments, shift_study
+from lib.experiments import (MISSING_MODEL_MESSAGE, compare_on_shifted_data, create_conv_model,
+                             load_conv_model, load_mnist_data_subset, run_conv_experiment,
+                             run_shifted_conv_experiment, save_model, shift_data, shift_images, train_conv_model)
+from lib.losses import CrossEntropyLoss
+from lib.model_evaluation import evaluate
+from lib.utilities import one_hot_encoding
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
+
+SIZES = (500, 100, 100)  # train, validation, test
+
+
+def synthetic_digits(n, rng):
+    """(n, 1, 28, 28) float32 images of 10 classes, class k a 6x6 square at a place fixed by k, plus noise."""
+    labels = rng.randint(0, 10, n)
+    images = 0.1 * rng.rand(n, 1, 28, 28).astype(np.float32)
+    for k in range(10):
+        row, col = 3 + 9 * (k // 4), 2 + 6 * (k % 4)
+        images[labels == k, 0, row:row + 6, col:col + 6] += 0.9
+    return images, one_hot_encoding(labels, 10)
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch, tmp_path):
+    """Replace MNIST by synthetic digits (500/100/100) and run in tmp_path."""
+    rng = np.random.RandomState(0)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = (synthetic_digits(n, rng) for n in SIZES)
+    monkeypatch.setattr(experiments, "load_mnist_data", lambda: (x_train, x_val, x_test, y_train, y_val, y_test))
+    monkeypatch.chdir(tmp_path)
+    return x_train, x_val, y_train, y_val
+
+
+@pytest.fixture
+def trained_cnn(fake_mnist):
+    """Run the first experiment (300 images, 2 epochs, seed 0) so that results/conv_model.npz exists."""
+    return run_conv_experiment(300, seed=0, num_epochs=2, progress=False)
+
+
+# ---------------------------------------------------------------- models and data
+
+def test_create_conv_model_has_the_course_layers_and_parameter_shapes():
+    model = create_conv_model()
+    assert [type(m).__name__ for m in model.modules] == ["Conv2d", "ReLU", "Conv2d", "ReLU", "Flatten", "Linear"]
+    assert [p.data.shape for p in model.parameters()] == [(5, 1, 4, 4), (5, 1, 1), (10, 5, 4, 4), (10, 1, 1),
+                                                          (490, 10), (10,)]
+    assert model(np.zeros((3, 1, 28, 28))).shape == (3, 10)
+
+
+def test_create_conv_model_draws_its_weights_from_the_global_stream_in_layer_order():
+    np.random.seed(7)
+    model = create_conv_model()
+    np.random.seed(7)
+    expected = [np.random.randn(5, 1, 4, 4) * 0.1, np.random.randn(10, 5, 4, 4) * 0.1,
+                0.01 * np.random.randn(490, 10)]
+    np.testing.assert_array_equal(model.parameters()[0].data, expected[0])
+    np.testing.assert_array_equal(model.parameters()[2].data, expected[1])
+    np.testing.assert_array_equal(model.parameters()[4].data, expected[2])
+
+
+def test_load_mnist_data_subset_prints_and_truncates_all_six_arrays(fake_mnist, capsys):
+    arrays = load_mnist_data_subset(50)
+    assert capsys.readouterr().out == "Training set size will be reduced to 50\n"
+    assert [len(a) for a in arrays] == [50] * 6
+    np.testing.assert_array_equal(arrays[0], fake_mnist[0][:50])
+    np.testing.assert_array_equal(arrays[4], fake_mnist[3][:50])
+
+
+# ---------------------------------------------------------------- the first experiment
+
+def test_run_conv_experiment_returns_four_curves_and_the_loss_falls(trained_cnn):
+    assert len(trained_cnn) == 4
+    for curve in trained_cnn:
+        assert isinstance(curve, np.ndarray) and curve.shape == (2,)
+    train_costs, train_accuracies, eval_costs, eval_accuracies = trained_cnn
+    assert train_costs[1] < train_costs[0]
+    assert eval_costs[1] < eval_costs[0]
+    assert np.all((0 <= eval_accuracies) & (eval_accuracies <= 1))
+
+
+def test_the_saved_model_reloads_to_the_predictions_of_the_last_evaluation(fake_mnist, trained_cnn):
+    path = Path("results") / "conv_model.npz"
+    assert path.is_file()
+    with np.load(path, allow_pickle=False) as saved:  # plain arrays, no pickle
+        assert [saved[key].shape for key in sorted(saved.files)][0] == (5, 1, 4, 4)
+    state = np.random.get_state()
+    model = load_conv_model()
+    assert np.random.get_state()[1].tolist() == state[1].tolist()  # reloading draws nothing
+    x_val, y_val = fake_mnist[1], fake_mnist[3]
+    accuracy, cost = evaluate(x_val.astype(np.float64), y_val, model, CrossEntropyLoss(), 50)
+    assert accuracy == trained_cnn[3][-1]
+    assert cost == pytest.approx(trained_cnn[2][-1], rel=1e-12)
+
+
+def test_save_and_load_reproduce_predictions_exactly(fake_mnist):
+    x_train, x_val, y_train, y_val = fake_mnist
+    model, _ = train_conv_model((x_train[:100], y_train[:100], x_val, y_val), seed=1, num_epochs=1, progress=False)
+    save_model(model, "model.npz")
+    reloaded = load_conv_model(Path("model.npz"))
+    np.testing.assert_array_equal(reloaded(x_val.astype(np.float64)), model.eval()(x_val.astype(np.float64)))
+
+
+def test_load_rejects_a_file_of_another_architecture(tmp_path):
+    path = tmp_path / "wrong.npz"
+    np.savez(path, a=np.zeros(3))
+    with pytest.raises(ValueError, match="holds 1 parameters, the model has 6"):
+        load_conv_model(path)
+
+
+def test_a_seed_makes_the_run_reproducible_and_none_leaves_the_global_stream_alone(fake_mnist):
+    seeded = run_conv_experiment(100, seed=3, num_epochs=1, progress=False)
+    np.random.seed(3)
+    unseeded = run_conv_experiment(100, seed=None, num_epochs=1, progress=False)
+    for a, b in zip(seeded, unseeded):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_float32_casts_parameters_once_and_still_learns(fake_mnist):
+    x_train, x_val, y_train, y_val = fake_mnist
+    model, (train_costs, *_) = train_conv_model((x_train, y_train, x_val, y_val), seed=0, dtype=np.float32,
+                                                num_epochs=2, progress=False)
+    assert all(p.data.dtype == np.float32 and p.grad.dtype == np.float32 for p in model.parameters())
+    assert model(x_val).dtype == np.float32
+    assert train_costs[1] < train_costs[0]
+
+
+# ---------------------------------------------------------------- shifting
+
+def test_shift_data_moves_right_and_down_and_fills_with_zeros():
+    x = np.arange(1, 10, dtype=float).reshape(1, 1, 3, 3)
+    np.testing.assert_array_equal(shift_data(x, 1)[0, 0], [[0, 0, 0], [0, 1, 2], [0, 4, 5]])
+    images = np.random.RandomState(0).rand(4, 2, 5, 6)
+    for shift in range(7):  # the course's np.pad formulation
+        expected = np.pad(images, ((0, 0), (0, 0), (shift, 0), (shift, 0)))[:, :, :5, :6]
+        np.testing.assert_array_equal(shift_data(images, shift), expected)
+
+
+def test_shift_zero_is_an_equal_copy_and_a_large_shift_gives_zeros():
+    x = np.random.RandomState(0).rand(2, 1, 4, 4).astype(np.float32)
+    same = shift_data(x, 0)
+    np.testing.assert_array_equal(same, x)
+    same[0, 0, 0, 0] = 5.0
+    assert x[0, 0, 0, 0] != 5.0
+    for shift in (4, 10):
+        gone = shift_data(x, shift)
+        assert gone.shape == x.shape and gone.dtype == x.dtype and not gone.any()
+
+
+def test_shift_data_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"x.shape should be \(dataset_size, channel_size, width, height\) "
+                                         r"but is \(3, 4, 4\)"):
+        shift_data(np.zeros((3, 4, 4)), 1)
+    with pytest.raises(ValueError, match="shift must be >= 0"):
+        shift_data(np.zeros((1, 1, 4, 4)), -1)
+    with pytest.raises(TypeError, match="shift must be an int"):
+        shift_data(np.zeros((1, 1, 4, 4)), 1.5)
+
+
+@pytest.mark.parametrize("dy, dx, expected", [
+    (0, 1, [[0, 1, 2], [0, 4, 5], [0, 7, 8]]),  # right
+    (1, 0, [[0, 0, 0], [1, 2, 3], [4, 5, 6]]),  # down
+    (-1, -1, [[5, 6, 0], [8, 9, 0], [0, 0, 0]]),  # up-left
+    (-1, 2, [[0, 0, 4], [0, 0, 7], [0, 0, 0]]),  # up, two right
+    (0, -3, np.zeros((3, 3))),  # out of the image
+])
+def test_shift_images_moves_by_signed_offsets(dy, dx, expected):
+    x = np.arange(1, 10, dtype=float).reshape(1, 1, 3, 3)
+    np.testing.assert_array_equal(shift_images(x, dy, dx)[0, 0], expected)
+
+
+# ---------------------------------------------------------------- the second experiment
+
+def test_second_experiment_without_a_saved_model_raises_the_course_error(fake_mnist):
+    with pytest.raises(RuntimeError, match="^Run the first experiment before you run the second experiment.$"):
+        run_shifted_conv_experiment(100, num_epochs=1, progress=False)
+
+
+def test_second_experiment_prints_the_four_course_lines_and_saves_the_samples(fake_mnist, trained_cnn, capsys):
+    assert run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, show=False) is None
+    out = capsys.readouterr().out
+    assert "Reload convolutional model from disk." in out
+    labels = ["Accuracy on data using an MLP", "Accuracy on shifted data using an MLP",
+              "Accuracy on data using convolutional model", "Accuracy on shifted data using convolutional model"]
+    lines = [line for line in out.splitlines() if line.startswith("Accuracy on")]
+    assert [line.split(":  ")[0] for line in lines] == labels  # print("<label>: ", value)
+    assert lines[2] == f"{labels[2]}:  {trained_cnn[3][-1]}"  # the reloaded CNN is the trained one
+    assert Path("results/shifted_samples.png").stat().st_size > 0
+
+
+def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained_cnn):
+    accuracies = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False, show=False)
+    assert sorted(accuracies) == ["cnn_val", "cnn_val_shifted", "mlp_val", "mlp_val_shifted"]
+    assert all(0 <= value <= 1 for value in accuracies.values())
+    assert accuracies["cnn_val"] == trained_cnn[3][-1]
+
+
+def test_train_cnn_trains_and_saves_the_model_the_first_experiment_would(fake_mnist, capsys):
+    accuracies = compare_on_shifted_data(100, seed=0, train_cnn=True, num_epochs=1, progress=False, show=False)
+    assert "Train the convolutional model now." in capsys.readouterr().out
+    first = run_conv_experiment(100, seed=0, num_epochs=1, progress=False)
+    assert accuracies["cnn_val"] == first[3][-1]
+
+
+def test_the_script_turns_a_missing_model_into_a_message_and_a_non_zero_exit(fake_mnist, monkeypatch):
+    import run_shifted_conv_experiment as script
+    monkeypatch.setattr(sys, "argv", ["run_shifted_conv_experiment.py", "--max_datapoints", "100"])
+    with pytest.raises(SystemExit) as exit_info:
+        script.main()
+    assert MISSING_MODEL_MESSAGE in str(exit_info.value.code)
+    assert "--train-cnn" in str(exit_info.value.code)
+
+
+# ---------------------------------------------------------------- the shift study
+
+def test_augmentation_uses_the_given_generator_and_shifts_by_at_most_three_pixels():
+    x = np.zeros((200, 1, 28, 28))
+    x[:, 0, 14, 14] = 1.0  # one bright pixel in the middle
+    y = one_hot_encoding(np.arange(200) % 10, 10)
+    state = np.random.get_state()
+    x_aug, y_aug = shift_study.augment_with_shifts(x, y, np.random.RandomState(0), copies=2, max_shift=3)
+    assert np.random.get_state()[1].tolist() == state[1].tolist()  # the global stream is untouched
+    assert x_aug.shape == (600, 1, 28, 28) and y_aug.shape == (600, 10)
+    np.testing.assert_array_equal(x_aug[:200], x)
+    rows, cols = np.nonzero(x_aug[200:, 0].sum(axis=0))
+    assert rows.min() == 11 and rows.max() == 17 and cols.min() == 11 and cols.max() == 17
+    assert x_aug.sum() == 600  # nothing left the image
+
+
+def test_the_study_writes_a_csv_with_every_model_and_shift_and_a_plot(fake_mnist):
+    rows = shift_study.run_shift_study(100, seed=0, num_epochs=1, gap_channels=(2, 2, 4), progress=False,
+                                       show=False)
+    with open("results/shift_study.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames) == shift_study.CSV_COLUMNS
+        written = list(reader)
+    assert len(written) == len(rows) == 4 * 10
+    assert {row["model"] for row in written} == {"MLP", "CNN", "GAP CNN", "MLP + aug"}
+    sweep = [(int(r["dy"]), int(r["dx"])) for r in written if r["model"] == "CNN" and r["direction"] == "right+down"]
+    assert sweep == [(s, s) for s in range(7)]
+    others = {r["direction"]: (int(r["dy"]), int(r["dx"])) for r in written if r["direction"] != "right+down"}
+    assert others == {"right": (0, 2), "down": (2, 0), "up-left": (-2, -2)}
+    assert all(0 <= float(r["val_accuracy"]) <= 1 for r in written)
+    assert Path("results/shift_study.png").stat().st_size > 0
+
+
+def test_gap_cnn_ends_in_global_average_pooling():
+    model = shift_study.create_gap_cnn((2, 3, 4))
+    assert type(model.modules[-2]).__name__ == "GlobalAvgPool2d"
+    assert model(np.zeros((2, 1, 28, 28))).shape == (2, 10)
