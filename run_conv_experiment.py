@@ -7,8 +7,7 @@ import argparse
 
 import numpy as np
 
-from lib.experiments import RESULTS_DIR, RESULTS_FILE, run_conv_experiment
-from lib.plot_images import plot_learning_curves
+from lib.experiments import CURVES_FILE, RESULTS_DIR, RESULTS_FILE, run_conv_experiment
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -23,11 +22,10 @@ def main():
     parser.add_argument("--show", action="store_true", help="Also show the learning curves in a window.")
     args = parser.parse_args()
 
-    results = run_conv_experiment(args.max_datapoints, seed=args.seed, dtype=DTYPES[args.dtype])
-    print(f"Saved the model to {RESULTS_DIR / RESULTS_FILE}")
-    curves_path = RESULTS_DIR / "conv_learning_curves.png"
-    plot_learning_curves(*results, save_path=curves_path, show=args.show or None)
-    print(f"Saved the learning curves to {curves_path}")
+    curves_path = RESULTS_DIR / CURVES_FILE
+    run_conv_experiment(args.max_datapoints, seed=args.seed, dtype=DTYPES[args.dtype], curves_path=curves_path,
+                        show=args.show or None)
+    print(f"Saved the model to {RESULTS_DIR / RESULTS_FILE} and the learning curves to {curves_path}")
 
 
 if __name__ == '__main__':

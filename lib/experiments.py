@@ -28,12 +28,13 @@ from lib.model_training import train
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.optimizers import SGD
-from lib.plot_images import plot_data
+from lib.plot_images import plot_data, plot_learning_curves
 from lib.utilities import check_positive_int, load_arrays, save_arrays
 
 RESULTS_DIR = Path("results")
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle
 SHIFTED_SAMPLES_FILE = "shifted_samples.png"
+CURVES_FILE = "conv_learning_curves.png"
 
 # The sheet's hyperparameters.
 NUM_EPOCHS = 10
@@ -185,7 +186,8 @@ def train_conv_model(data: Tuple[np.ndarray, ...], seed: Optional[int] = None, d
 
 
 def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
-                        num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None) -> Results:
+                        num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None,
+                        curves_path: Optional[Path] = None, show: Optional[bool] = None) -> Results:
     """Train the course CNN on the first `max_datapoints` images and save it to `results/conv_model.npz`.
 
     10 epochs, batch 50, SGD with lr 0.01 and momentum 0.9, cross-entropy, evaluation on the
@@ -197,6 +199,8 @@ def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None,
         dtype: np.float64 (the course) or np.float32 (about twice as fast).
         num_epochs: passes over the training data.
         progress: progress display inside each epoch (None: only on a terminal).
+        curves_path: if given, a `.png` path for the learning curves (see `plot_conv_learning_curves`).
+        show: show the curves in a window (None: only where a display exists).
 
     Returns:
         `(train_costs, train_accuracies, eval_costs, eval_accuracies)`, each of shape (num_epochs,).
@@ -204,7 +208,27 @@ def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None,
     x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(max_datapoints)
     model, results = train_conv_model((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
     save_model(model, RESULTS_DIR / RESULTS_FILE)
+    if curves_path is not None:
+        plot_conv_learning_curves(results, len(x_val), curves_path, show)
     return results
+
+
+def plot_conv_learning_curves(results: Results, num_val: int, save_path: Path, show: Optional[bool] = None) -> None:
+    """Plot `train`'s curves with both losses as the mean loss per batch.
+
+    `train` reports the training cost as a mean over batches but the validation cost as the course's
+    sum over batches; dividing the latter by the number of validation batches puts both on one scale.
+
+    Args:
+        results: `train`'s 4-tuple.
+        num_val: number of validation samples the costs were summed over.
+        save_path: `.png` path of the figure.
+        show: show the figure in a window (None: only where a display exists).
+    """
+    train_costs, train_accuracies, eval_costs, eval_accuracies = results
+    plot_learning_curves(train_costs, train_accuracies, eval_costs / (num_val // BATCH_SIZE), eval_accuracies,
+                         save_path=save_path, show=show,
+                         title="Course CNN on MNIST: mean loss per batch of 50 (left), accuracy (right)")
 
 
 def shift_images(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -292,7 +316,7 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
     x_val_shifted = shift_data(x_val, SHIFT)
     plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True,
               title="Validation and shifted validation data.", save_path=RESULTS_DIR / SHIFTED_SAMPLES_FILE,
-              show=show)
+              show=show, labels=["original"] * 4 + [f"shifted {SHIFT} px right+down"] * 4)
 
     if seed is not None:
         np.random.seed(seed)

@@ -48,7 +48,8 @@ def fake_mnist(monkeypatch, tmp_path):
 @pytest.fixture
 def trained_cnn(fake_mnist):
     """Run the first experiment (300 images, 2 epochs, seed 0) so that results/conv_model.npz exists."""
-    return run_conv_experiment(300, seed=0, num_epochs=2, progress=False)
+    return run_conv_experiment(300, seed=0, num_epochs=2, progress=False,
+                               curves_path=Path("results") / "conv_learning_curves.png", show=False)
 
 
 # ---------------------------------------------------------------- models and data
@@ -90,6 +91,7 @@ def test_run_conv_experiment_returns_four_curves_and_the_loss_falls(trained_cnn)
     assert train_costs[1] < train_costs[0]
     assert eval_costs[1] < eval_costs[0]
     assert np.all((0 <= eval_accuracies) & (eval_accuracies <= 1))
+    assert Path("results/conv_learning_curves.png").stat().st_size > 0
 
 
 def test_the_saved_model_reloads_to_the_predictions_of_the_last_evaluation(fake_mnist, trained_cnn):
