@@ -99,7 +99,10 @@ def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64
         num_epochs: int = NUM_EPOCHS, batch_size: int = BATCH_SIZE, progress: Optional[bool] = None) -> Results:
     """Train `model` with the sheet's loop: cross-entropy, SGD with momentum 0.9, one evaluation per epoch.
 
-    The parameters and the data are cast to `dtype` once here, so no batch is converted again.
+    The parameters are cast to `dtype` once here, and so is data that would otherwise pull the
+    computation to a wider type (float64 labels in a float32 run). Narrower data is left as it is
+    (float32 images in a float64 run): the layers widen each batch exactly on the copy they make
+    anyway, so a widened copy of the whole set would only double the memory every epoch shuffles.
 
     Args:
         model: the model to train (its parameters are cast to `dtype`).
@@ -114,10 +117,15 @@ def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64
         `train`'s `(train_costs, train_accuracies, eval_costs, eval_accuracies)`.
     """
     cast_parameters(model, dtype)
-    x_train, y_train, x_val, y_val = (np.asarray(a, dtype=dtype) for a in data)
+    x_train, y_train, x_val, y_val = (cast_if_wider(np.asarray(a), dtype) for a in data)
     optimizer = SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
     return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val,
                  num_epochs, batch_size, progress=progress)
+
+
+def cast_if_wider(array: np.ndarray, dtype) -> np.ndarray:
+    """`array` itself if computing with it keeps the result in `dtype`, else a copy cast to `dtype`."""
+    return array if np.result_type(array.dtype, dtype) == dtype else array.astype(dtype)
 
 
 def save_model(model: Module, path) -> Path:
@@ -336,7 +344,7 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
         cnn = load_conv_model(model_path)
 
     def accuracy_of(model: Module, x: np.ndarray) -> float:
-        x = np.asarray(x, dtype=model.parameters()[0].data.dtype)
+        x = cast_if_wider(np.asarray(x), model.parameters()[0].data.dtype)
         return evaluate(x, y_val, model, CrossEntropyLoss(), BATCH_SIZE)[0]
 
     accuracies = {}

@@ -102,6 +102,29 @@ def augment_with_shifts(x: np.ndarray, y: np.ndarray, rng: np.random.RandomState
     return np.concatenate([x] + shifted), np.concatenate([y] * (copies + 1))
 
 
+def ink_margins(images: np.ndarray) -> Dict[str, float]:
+    """Mean number of empty (all-zero) rows or columns between each digit and each border of its image.
+
+    A shift towards a border with a small margin pushes strokes out of the image; the margins also show
+    the digits' shape (MNIST digits fill about 20 rows but fewer columns).
+
+    Args:
+        images: (N, C, H, W) images, zero where there is no ink.
+
+    Returns:
+        dict with the mean "top", "bottom", "left" and "right" margins in pixels; an empty image
+        counts as margin H (or W) on every side.
+    """
+    ink = np.any(images != 0, axis=1)  # (N, H, W)
+    rows, cols = ink.any(axis=2), ink.any(axis=1)  # (N, H), (N, W): which rows / columns hold ink
+
+    def leading_empty(lines: np.ndarray) -> np.ndarray:
+        return np.where(lines.any(axis=1), lines.argmax(axis=1), lines.shape[1])  # (N,)
+
+    return {"top": float(leading_empty(rows).mean()), "bottom": float(leading_empty(rows[:, ::-1]).mean()),
+            "left": float(leading_empty(cols).mean()), "right": float(leading_empty(cols[:, ::-1]).mean())}
+
+
 def study_shifts() -> List[Tuple[str, int, int]]:
     """The (direction, dy, dx) triples the study evaluates: the right+down sweep, then the other directions."""
     sweep = [("right+down", s, s) for s in SWEEP_SHIFTS]
@@ -158,7 +181,7 @@ def measure_shift_accuracies(models: Dict[str, Tuple[Module, bool]], x_val: np.n
         x_shifted = experiments.shift_images(x_val, dy, dx)
         for name, (model, is_flat) in models.items():
             x = x_shifted.reshape(len(x_shifted), -1) if is_flat else x_shifted
-            x = np.asarray(x, dtype=model.parameters()[0].data.dtype)
+            x = experiments.cast_if_wider(np.asarray(x), model.parameters()[0].data.dtype)
             acc = evaluate(x, y_val, model, CrossEntropyLoss(), experiments.BATCH_SIZE)[0]
             rows.append({"model": name, "direction": direction, "shift": max(abs(dy), abs(dx)),
                          "dy": dy, "dx": dx, "val_accuracy": acc})
@@ -190,7 +213,8 @@ def run_shift_study(max_datapoints: int = 10000, seed: int = 0, dtype=np.float64
     """Train the four models and measure their accuracy on shifted validation images.
 
     Writes `results/shift_study.csv` (columns `CSV_COLUMNS`, one row per model and shift) and
-    `results/shift_study.png` (accuracy vs. right+down shift, one line per model), and prints the table.
+    `results/shift_study.png` (accuracy vs. right+down shift, one line per model), and prints the
+    digits' mean empty margins (`ink_margins`) and the table.
 
     Args:
         max_datapoints: training and validation images used.
@@ -205,6 +229,9 @@ def run_shift_study(max_datapoints: int = 10000, seed: int = 0, dtype=np.float64
         The rows written to the CSV.
     """
     x_train, x_val, _, y_train, y_val, _ = experiments.load_mnist_data_subset(max_datapoints)
+    margins = ink_margins(x_val)
+    print("Mean empty margin of the validation digits (pixels): "
+          + ", ".join(f"{side} {value:.2f}" for side, value in margins.items()))
     models = train_study_models((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, gap_channels, progress)
     rows = measure_shift_accuracies(models, x_val, y_val)
     write_csv(rows, experiments.RESULTS_DIR / CSV_FILE)

@@ -263,3 +263,10 @@ def test_gap_cnn_ends_in_global_average_pooling():
     model = shift_study.create_gap_cnn((2, 3, 4))
     assert type(model.modules[-2]).__name__ == "GlobalAvgPool2d"
     assert model(np.zeros((2, 1, 28, 28))).shape == (2, 10)
+
+
+def test_ink_margins_count_the_empty_rows_and_columns_next_to_each_border():
+    images = np.zeros((2, 1, 6, 5))
+    images[0, 0, 1:3, 2] = 1.0  # rows 1-2, column 2
+    margins = shift_study.ink_margins(images)  # the empty image counts as all margin
+    assert margins == {"top": (1 + 6) / 2, "bottom": (3 + 6) / 2, "left": (2 + 5) / 2, "right": (2 + 5) / 2}
