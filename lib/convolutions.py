@@ -7,14 +7,15 @@ Shape letters used in comments and docstrings:
     P = OH * OW * N (number of output positions over the whole batch).
 
 How `Conv2d` computes (the "why" of the memory layout):
-    The padded input is kept "batch innermost", as a (C, HP, WP, N) buffer. A read-only strided
+    The padded input is kept "batch innermost", as a (C, HP, WP, N) array. A read-only strided
     view of it enumerates every patch, (C, KH, KW, OH, OW, N), and copying that view into the
     patch matrix (C*KH*KW, P) is the only im2col copy; with N innermost it copies runs of N
-    contiguous numbers instead of runs of KW, which measured about 1.75x faster than the natural
-    (N, C, H, W) order (notes/conv.md). One matrix product with the (F, C*KH*KW) weights gives
-    the (F, OH, OW, N) output, returned as an (N, F, OH, OW) view. Feeding that view to the next
-    layer (ReLU keeps the layout, the next Conv2d pads it with one nearly contiguous copy) keeps
-    the whole network in the fast layout without any extra transposing copy.
+    contiguous numbers instead of runs of KW, and the col2im of the backward pass adds runs of N
+    as well (both measured faster than the natural (N, C, H, W) order, notes/conv.md). One
+    `np.matmul` with the (F, C*KH*KW) weights gives the (F, OH, OW, N) output, returned as an
+    (N, F, OH, OW) view. Feeding that view to the next layer (ReLU keeps the layout, the next
+    Conv2d pads it with one nearly contiguous copy) keeps a network in the fast layout without
+    any extra transposing copy.
 """
 from __future__ import annotations
 
@@ -83,6 +84,17 @@ def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int]
                              f"(input {i} + 2 * padding {p}) in dimension {d}")
         output.append((i + 2 * p - k) // s + 1)
     return output
+
+
+def _by_output_row(matrix: np.ndarray, out_h: int) -> np.ndarray:
+    """View a (K, P) matrix, P = OH*OW*N, as a stack of OH matrices (OH, K, OW*N), one per output row.
+
+    `np.matmul` on such stacks runs one BLAS product per output row. That is still a single numpy
+    call, and measured faster than one (K, P) product on the course layers: each product is small
+    enough for OpenBLAS to keep it on the calling thread, where one large product would wake a
+    second thread for a fraction of a millisecond of work (notes/conv.md).
+    """
+    return matrix.reshape(matrix.shape[0], out_h, -1).transpose(1, 0, 2)  # (OH, K, OW*N) view
 
 
 def _int_pair(value: IntPair, name: str) -> Tuple[int, int]:
@@ -243,7 +255,8 @@ class Conv2d(Module):
         self.input_cache = xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP) view
         patches = self._patch_matrix(xp, (oh, ow), dtype)  # (C*KH*KW, P)
         weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # (F, C*KH*KW)
-        out = weights @ patches  # (F, P): the one BLAS call
+        out = np.empty((f, patches.shape[1]), dtype=dtype)  # (F, P)
+        np.matmul(weights, _by_output_row(patches, oh), out=_by_output_row(out, oh))  # the one matmul
         out += self.b.data.reshape(f, 1)
         self._patches = patches if self.training else None
         self._dtype = dtype
@@ -282,14 +295,17 @@ class Conv2d(Module):
         patches = self._patches
         if patches is None:  # eval mode, or a second backward after the same forward
             patches = self._patch_matrix(self.input_cache.transpose(1, 2, 3, 0), (oh, ow), dtype)
-        self.W.grad += (grad_t @ patches.T).reshape(self.W.data.shape)  # (F, C*KH*KW) -> (F, C, KH, KW)
+        grad_w = np.matmul(_by_output_row(grad_t, oh), _by_output_row(patches, oh).transpose(0, 2, 1))
+        self.W.grad += grad_w.sum(axis=0).reshape(self.W.data.shape)  # (OH, F, C*KH*KW) -> (F, C, KH, KW)
         self.b.grad += grad_t.sum(axis=1).reshape(f, 1, 1)
         self._patches = patches = None  # free the patch matrix before allocating its gradient
         if not self.needs_input_grad:
             return None
         # Kernel offsets first, so that each offset's slice below is one contiguous (C, OH, OW, N) block.
         weights_t = self.W.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f).astype(dtype, copy=False)
-        grad_patches = (weights_t @ grad_t).reshape(kh, kw, c, oh, ow, n)  # (KH, KW, C, OH, OW, N)
+        grad_patches = np.empty((kh * kw * c, grad_t.shape[1]), dtype=dtype)  # (KH*KW*C, P)
+        np.matmul(weights_t, _by_output_row(grad_t, oh), out=_by_output_row(grad_patches, oh))
+        grad_patches = grad_patches.reshape(kh, kw, c, oh, ow, n)  # (KH, KW, C, OH, OW, N)
         grad_xp = np.zeros((c, hp, wp, n), dtype=dtype)  # (C, HP, WP, N)
         for u in range(kh):  # col2im: add each kernel offset's contribution to the positions it read
             for v in range(kw):

@@ -1,0 +1,175 @@
+"""Benchmark: forward + backward of `lib.convolutions.Conv2d` against the loop reference and PyTorch CPU.
+
+Layers (PyTorch layout; the first two are the course model's layers at batch 50):
+    course-1: x (50, 1, 28, 28) -> 5 filters 4x4, stride 2, padding 1
+    course-2: x (50, 5, 14, 14) -> 10 filters 4x4, stride 2, padding 1
+    heavy:    x (64, 32, 28, 28) -> 64 filters 3x3, stride 1, padding 1
+
+One timed step is `out = forward(x)` then `backward(grad)` with a fixed random `grad`; each figure
+is the median over repeated steps after one warm-up step. "no dx" times the same step with the input
+gradient switched off (`needs_input_grad = False` here, `requires_grad=False` on x in PyTorch), as
+for a model's first layer in training. The loop reference is `tests/conv_reference.py` (fewer
+repetitions, it is slow; skipped for the heavy layer unless --loop-heavy). PyTorch runs on the CPU
+with 2 threads when torch is importable, e.g.
+
+    /work/torchvenv/bin/python benchmarks/bench_conv.py
+    python benchmarks/bench_conv.py --reps 100       (numpy only when torch is missing)
+
+Targets (float64): Conv2d <= 1.2x PyTorch on each course layer, <= 1.5x on the heavy layer, and
+>= 20x faster than the loop reference on the course layers. float32 is reported without a target.
+numpy's BLAS picks its own thread count (OPENBLAS_NUM_THREADS etc. in the environment); it is printed.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lib.convolutions import Conv2d  # noqa: E402  (after the path set-up above)
+from tests.conv_reference import conv2d_backward_loops, conv2d_forward_loops  # noqa: E402
+
+TORCH_THREADS = 2
+# name: ((N, C, H, W), F, kernel, stride, padding)
+LAYERS = {
+    "course-1": ((50, 1, 28, 28), 5, (4, 4), (2, 2), (1, 1)),
+    "course-2": ((50, 5, 14, 14), 10, (4, 4), (2, 2), (1, 1)),
+    "heavy": ((64, 32, 28, 28), 64, (3, 3), (1, 1), (1, 1)),
+}
+
+
+def median_seconds(step: Callable[[], object], reps: int) -> float:
+    """Median wall time of `step()` over `reps` calls, after one untimed warm-up call."""
+    step()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def numpy_step(layer: Conv2d, x: np.ndarray, grad: np.ndarray) -> Callable[[], object]:
+    """One forward + backward of this library's layer."""
+    def step():
+        layer.forward(x)
+        return layer.backward(grad)
+    return step
+
+
+def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray):
+    """(with dx, no dx) forward + backward steps of torch.nn.functional.conv2d on the same data, or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(TORCH_THREADS)
+    w = torch.tensor(layer.W.data, requires_grad=True)
+    b = torch.tensor(layer.b.data.reshape(-1), requires_grad=True)
+    g = torch.tensor(grad)
+    xs = {True: torch.tensor(x, requires_grad=True), False: torch.tensor(x)}
+
+    def make(needs_dx: bool):
+        def step():
+            out = torch.nn.functional.conv2d(xs[needs_dx], w, b, stride=layer.stride, padding=layer.pad)
+            out.backward(g)
+            w.grad = b.grad = xs[needs_dx].grad = None  # do not time gradient accumulation
+        return step
+    return make(True), make(False)
+
+
+def make_problem(name: str, dtype) -> Tuple[Conv2d, np.ndarray, np.ndarray]:
+    """The layer (random filters and bias), an input and an output gradient for one benchmark layer."""
+    shape, filters, kernel, stride, padding = LAYERS[name]
+    rng = np.random.default_rng(0)
+    layer = Conv2d(shape[1], filters, kernel, stride, padding)
+    layer.W.data = rng.standard_normal(layer.W.data.shape).astype(dtype)
+    layer.b.data = rng.standard_normal(layer.b.data.shape).astype(dtype)
+    layer.W.grad, layer.b.grad = np.zeros_like(layer.W.data), np.zeros_like(layer.b.data)
+    x = rng.random(shape).astype(dtype)
+    grad = rng.standard_normal(layer._compute_output_shape(shape)).astype(dtype)
+    return layer, x, grad
+
+
+def bench_numpy(name: str, dtype, reps: int, loop_reps: int, with_loop: bool) -> Dict[str, Optional[float]]:
+    """Median seconds per forward + backward of Conv2d (with and without dx) and of the loop reference."""
+    layer, x, grad = make_problem(name, dtype)
+    result = {"numpy": median_seconds(numpy_step(layer, x, grad), reps)}
+    layer.needs_input_grad = False
+    result["numpy no dx"] = median_seconds(numpy_step(layer, x, grad), reps)
+    layer.needs_input_grad = True
+    result["loop"] = None
+    if with_loop:
+        def loop_step():
+            conv2d_forward_loops(x, layer.W.data, layer.b.data, layer.stride, layer.pad)
+            return conv2d_backward_loops(x, layer.W.data, grad, layer.stride, layer.pad)
+        result["loop"] = median_seconds(loop_step, loop_reps)
+    return result
+
+
+def bench_torch(name: str, dtype, reps: int) -> Dict[str, Optional[float]]:
+    """Median seconds per forward + backward in PyTorch (with and without dx); None when torch is missing."""
+    steps = torch_steps(*make_problem(name, dtype))
+    return {"torch": median_seconds(steps[0], reps) if steps else None,
+            "torch no dx": median_seconds(steps[1], reps) if steps else None}
+
+
+def fmt_ms(seconds: Optional[float]) -> str:
+    return "-" if seconds is None else f"{seconds * 1e3:.3f}"
+
+
+def fmt_ratio(a: Optional[float], b: Optional[float]) -> str:
+    return "-" if a is None or b is None else f"{a / b:.2f}x"
+
+
+def print_table(rows: List[Tuple[str, str, Dict[str, Optional[float]]]]) -> None:
+    """Print times in ms and the ratios numpy / PyTorch and loop reference / numpy."""
+    header = ("layer", "dtype", "loop ref ms", "Conv2d ms", "torch ms", "Conv2d/torch", "loop/Conv2d",
+              "Conv2d no-dx ms", "torch no-dx ms", "no-dx Conv2d/torch")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for name, dtype_name, r in rows:
+        cells = (name, dtype_name, fmt_ms(r["loop"]), fmt_ms(r["numpy"]), fmt_ms(r["torch"]),
+                 fmt_ratio(r["numpy"], r["torch"]), fmt_ratio(r["loop"], r["numpy"]), fmt_ms(r["numpy no dx"]),
+                 fmt_ms(r["torch no dx"]), fmt_ratio(r["numpy no dx"], r["torch no dx"]))
+        print("| " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    """Parse the options, run every layer in float64 and float32, and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=200, help="timed steps per course layer (default 200)")
+    parser.add_argument("--heavy-reps", type=int, default=10, help="timed steps for the heavy layer (default 10)")
+    parser.add_argument("--loop-reps", type=int, default=3, help="timed steps of the loop reference (default 3)")
+    parser.add_argument("--loop-heavy", action="store_true", help="also time the loop reference on the heavy layer")
+    parser.add_argument("--layers", nargs="+", default=list(LAYERS), choices=list(LAYERS))
+    args = parser.parse_args()
+    try:
+        import torch
+        torch_info = f"torch {torch.__version__}, {TORCH_THREADS} threads"
+    except ImportError:
+        torch_info = "torch not importable: PyTorch columns empty"
+    blas_env = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
+    print(f"numpy {np.__version__}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {torch_info}, "
+          f"thread settings in the environment: {blas_env or 'none'}")
+    # All numpy timings first, then all PyTorch timings: PyTorch's OpenMP threads and numpy's BLAS
+    # threads spin-wait after each call, and interleaving the two on 2 cores made both erratic.
+    runs = [(name, dtype_name, dtype) for dtype_name, dtype in (("float64", np.float64), ("float32", np.float32))
+            for name in args.layers]
+    rows = []
+    for name, dtype_name, dtype in runs:
+        heavy = name == "heavy"
+        with_loop = dtype == np.float64 and (not heavy or args.loop_heavy)
+        rows.append((name, dtype_name, bench_numpy(name, dtype, args.heavy_reps if heavy else args.reps,
+                                                   args.loop_reps, with_loop)))
+    for (name, _, dtype), (_, _, result) in zip(runs, rows):
+        result.update(bench_torch(name, dtype, args.heavy_reps if name == "heavy" else args.reps))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
