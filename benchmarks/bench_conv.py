@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -118,6 +119,101 @@ def bench_torch(name: str, dtype, reps: int) -> Dict[str, Optional[float]]:
             "torch no dx": median_seconds(steps[1], reps) if steps else None}
 
 
+def alternative_timings(name: str, reps: int) -> List[Tuple[str, str, float]]:
+    """Time the design alternatives of Conv2d's building blocks on one layer (float64).
+
+    Returns rows (building block, variant, median seconds): patch-matrix layout (im2col copy and
+    col2im), col2im by a loop over kernel offsets or by np.add.at, the forward and weight-gradient
+    products (einsum, tensordot, one matmul, matmul stacked over output rows), and the padding
+    (np.pad then a batch-innermost copy, or one copy into a preallocated zero buffer).
+    """
+    (n, c, h, w), f, (kh, kw), (sh, sw), (ph, pw) = LAYERS[name]
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    rng = np.random.default_rng(0)
+    x = rng.random((n, c, h, w))
+    weights = rng.standard_normal((f, c * kh * kw))
+    xp_nat = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # (N, C, HP, WP)
+    xp_bi = np.ascontiguousarray(xp_nat.transpose(1, 2, 3, 0))  # (C, HP, WP, N)
+    s_n, s_c, s_h, s_w = xp_nat.strides
+    view_nat = as_strided(xp_nat, (n, oh, ow, c, kh, kw), (s_n, s_h * sh, s_w * sw, s_c, s_h, s_w),
+                          writeable=False)  # (N, OH, OW, C, KH, KW)
+    b_c, b_h, b_w, b_n = xp_bi.strides
+    view_bi = as_strided(xp_bi, (c, kh, kw, oh, ow, n), (b_c, b_h, b_w, b_h * sh, b_w * sw, b_n),
+                         writeable=False)  # (C, KH, KW, OH, OW, N)
+    patches = view_bi.reshape(c * kh * kw, -1)  # (C*KH*KW, P) copy
+    grad_t = rng.standard_normal((f, oh * ow * n))  # (F, P)
+    grad_patches_nat = rng.standard_normal((n, c, kh, kw, oh, ow))
+    grad_patches_bi = np.ascontiguousarray(grad_patches_nat.transpose(2, 3, 1, 4, 5, 0))  # (KH, KW, C, OH, OW, N)
+
+    def by_row(m):
+        return m.reshape(m.shape[0], oh, -1).transpose(1, 0, 2)  # (OH, K, OW*N)
+
+    def col2im_natural():
+        dxp = np.zeros_like(xp_nat)
+        for u in range(kh):
+            for v in range(kw):
+                dxp[:, :, u:u + sh * oh:sh, v:v + sw * ow:sw] += grad_patches_nat[:, :, u, v]
+        return dxp
+
+    def col2im_batch_inner():
+        dxp = np.zeros_like(xp_bi)
+        for u in range(kh):
+            for v in range(kw):
+                dxp[:, u:u + sh * oh:sh, v:v + sw * ow:sw, :] += grad_patches_bi[u, v]
+        return dxp
+
+    rows_idx = (np.arange(kh)[:, None] + sh * np.arange(oh))[:, None, :, None]  # (KH, 1, OH, 1)
+    cols_idx = (np.arange(kw)[:, None] + sw * np.arange(ow))[None, :, None, :]  # (1, KW, 1, OW)
+    flat_idx = (rows_idx * xp_bi.shape[2] + cols_idx).ravel()  # (KH*KW*OH*OW,) into HP*WP
+
+    def col2im_add_at():
+        dxp = np.zeros((c, xp_bi.shape[1] * xp_bi.shape[2], n))
+        np.add.at(dxp, (slice(None), flat_idx), grad_patches_bi.transpose(2, 0, 1, 3, 4, 5).reshape(c, -1, n))
+        return dxp
+
+    def pad_np_pad():
+        return np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).transpose(1, 2, 3, 0))
+
+    def pad_buffer():
+        xp = np.zeros_like(xp_bi)
+        xp[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
+        return xp
+
+    def forward_rows():
+        out = np.empty((f, patches.shape[1]))
+        np.matmul(weights, by_row(patches), out=by_row(out))
+        return out
+
+    candidates = [
+        ("im2col copy", "natural (N, OH, OW, C, KH, KW)", lambda: view_nat.reshape(n * oh * ow, -1)),
+        ("im2col copy", "batch innermost (C, KH, KW, OH, OW, N)", lambda: view_bi.reshape(c * kh * kw, -1)),
+        ("col2im", "offset loop, natural layout", col2im_natural),
+        ("col2im", "offset loop, batch innermost", col2im_batch_inner),
+        ("col2im", "np.add.at, batch innermost", col2im_add_at),
+        ("forward product", "np.einsum", lambda: np.einsum("fk,kp->fp", weights, patches)),
+        ("forward product", "np.einsum optimize=True", lambda: np.einsum("fk,kp->fp", weights, patches,
+                                                                         optimize=True)),
+        ("forward product", "np.tensordot", lambda: np.tensordot(weights, patches, axes=1)),
+        ("forward product", "one matmul (F, K) @ (K, P)", lambda: weights @ patches),
+        ("forward product", "matmul stacked over output rows", forward_rows),
+        ("weight-gradient product", "one matmul (F, P) @ (P, K)", lambda: grad_t @ patches.T),
+        ("weight-gradient product", "matmul stacked over output rows",
+         lambda: np.matmul(by_row(grad_t), by_row(patches).transpose(0, 2, 1)).sum(axis=0)),
+        ("padding", "np.pad, then batch-innermost copy", pad_np_pad),
+        ("padding", "zero buffer + one copy", pad_buffer),
+    ]
+    return [(block, variant, median_seconds(step, reps)) for block, variant, step in candidates]
+
+
+def print_alternatives(names: List[str], reps: int) -> None:
+    """Print the building-block timings of every layer in `names` as a markdown table (microseconds)."""
+    print("| layer | building block | variant | median us |")
+    print("|---|---|---|---|")
+    for name in names:
+        for block, variant, seconds in alternative_timings(name, reps):
+            print(f"| {name} | {block} | {variant} | {seconds * 1e6:.1f} |")
+
+
 def fmt_ms(seconds: Optional[float]) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.3f}"
 
@@ -147,7 +243,12 @@ def main() -> None:
     parser.add_argument("--loop-reps", type=int, default=3, help="timed steps of the loop reference (default 3)")
     parser.add_argument("--loop-heavy", action="store_true", help="also time the loop reference on the heavy layer")
     parser.add_argument("--layers", nargs="+", default=list(LAYERS), choices=list(LAYERS))
+    parser.add_argument("--alternatives", action="store_true",
+                        help="time the design alternatives of the building blocks instead (course layers)")
     args = parser.parse_args()
+    if args.alternatives:
+        print_alternatives([name for name in args.layers if name != "heavy"], args.reps)
+        return
     try:
         import torch
         torch_info = f"torch {torch.__version__}, {TORCH_THREADS} threads"

@@ -118,21 +118,22 @@ class Conv2d(Module):
     `W = np.random.randn(out_channels, in_channels, *kernel_size) * 0.1` (the only random draw),
     then `b = zeros((out_channels, 1, 1))`.
 
-    Memory (elements, beyond input and output): forward allocates the padded input N*C*HP*WP
-    (none when padding is (0, 0)) and the patch matrix C*KH*KW*P, which is kept for backward in
-    training mode (recomputed from the padded input in eval mode). Backward allocates a copy of
-    the output gradient F*P, the patch-matrix gradient C*KH*KW*P and the padded input gradient
-    N*C*HP*WP; it releases the cached patch matrix before allocating the patch-matrix gradient,
-    so the peak extra memory of either pass is about one patch matrix, C*KH*KW*OH*OW*N elements
-    (KH*KW / (SH*SW) times the input), plus one padded input.
+    Memory, in elements, beyond x, the output and the returned gradient: forward keeps the padded
+    input N*C*HP*WP (it is `input_cache`; none without padding) and builds the patch matrix
+    C*KH*KW*P, P = OH*OW*N, about KH*KW / (SH*SW) times the input, which it keeps for backward in
+    training mode only. Backward adds a copy of the output gradient F*P and an (OH, F, C*KH*KW)
+    stack of weight-gradient parts; for the input gradient it releases the patch matrix, then
+    allocates the patch gradient C*KH*KW*P and the padded input gradient N*C*HP*WP (the returned
+    gradient is a view of it). Peak extra memory of either pass: one padded input + one patch
+    matrix + one output-sized array (+ the padded input gradient in backward).
 
     Attributes:
         in_channels, out_channels: C and F.
         kernel_size, stride, pad: tuples (height, width) of Python ints.
         W: Parameter "conv_filter", (F, C, KH, KW).
         b: Parameter "conv_bias", (F, 1, 1).
-        input_cache: the padded input of the last forward, an (N, C, HP, WP) array (a view of the
-            layer's (C, HP, WP, N) buffer; with padding (0, 0) it is x itself).
+        input_cache: the padded input of the last forward, (N, C, HP, WP): a view of a
+            (C, HP, WP, N) array, or x itself when the padding is (0, 0).
         needs_input_grad: when False, `backward` accumulates the parameter gradients and returns
             None without computing the input gradient (the training loop sets it on a model's
             first layer, whose input gradient nobody reads).
@@ -252,7 +253,7 @@ class Conv2d(Module):
             raise ValueError(f"{self} cannot be applied to an input of shape {x.shape}: {error}") from None
         dtype = np.result_type(x.dtype, self.W.data.dtype)
         xp = self._padded_batch_inner(x)  # (C, HP, WP, N)
-        self.input_cache = xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP) view
+        self.input_cache = x if self.pad == (0, 0) else xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP)
         patches = self._patch_matrix(xp, (oh, ow), dtype)  # (C*KH*KW, P)
         weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # (F, C*KH*KW)
         out = np.empty((f, patches.shape[1]), dtype=dtype)  # (F, P)

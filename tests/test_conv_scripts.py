@@ -13,8 +13,14 @@ def test_show_conv_output_dims_prints_the_course_lines(capsys):
 
 
 def test_run_simple_conv_prints_the_course_lines(capsys):
-    np.random.seed(0)
-    run_simple_conv.main()
+    run_simple_conv.main([])
     assert capsys.readouterr().out.splitlines() == [
         "Input shape: (10, 1, 5, 5)", "Model: Conv2d(in=1,out=3,kernel=(3, 3),stride=(1, 1),pad=(0, 0))",
         "Output shape: (10, 3, 3, 3)"]
+
+
+def test_run_simple_conv_seed_makes_the_run_repeatable():
+    run_simple_conv.main(["--seed", "3"])
+    first = np.random.rand()
+    run_simple_conv.main(["--seed", "3"])
+    assert np.random.rand() == first
