@@ -8,11 +8,18 @@ with the same batch size and hyperparameters, in PyTorch on the CPU with 2 threa
 data and evaluating after every epoch inside the timed region. It prints both times, their ratio and
 both final validation accuracies. The target is numpy <= 1.2x PyTorch's time.
 
+Each PyTorch run happens in its own process (`--torch-python`, default this interpreter, with
+OPENBLAS_NUM_THREADS=1 there): in one process, numpy's OpenBLAS threads and torch's OpenMP threads
+keep spinning after their own work and, on a 2-core machine, slow each other down up to tenfold.
+
 Run from the repository root:
-    python benchmarks/bench_experiment.py [--dtype float32] [--repeats 1]
+    python benchmarks/bench_experiment.py [--dtype float32] [--repeats 1] [--torch-python PATH]
 """
 import argparse
+import importlib.util
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,12 +50,15 @@ def time_numpy(dtype) -> tuple:
     return seconds, float(results[3][-1])
 
 
-def time_torch(dtype) -> tuple:
-    """The same experiment in PyTorch; return (seconds, final val accuracy)."""
+def time_torch(dtype, threads: int = TORCH_THREADS) -> tuple:
+    """The same experiment in PyTorch with `threads` intra-op threads; return (seconds, final val accuracy).
+
+    Its progress lines go to stderr, so that stdout carries only the result line of `--torch-only`.
+    """
     import torch
     from torch import nn
 
-    torch.set_num_threads(TORCH_THREADS)
+    torch.set_num_threads(threads)
     torch_dtype = {np.float64: torch.float64, np.float32: torch.float32}[dtype]
     np.random.seed(SEED)  # the numpy run's initial weights, then its shuffles, from the same stream
     reference = experiments.create_conv_model()
@@ -90,34 +100,56 @@ def time_torch(dtype) -> tuple:
             cost = sum(float(loss_fn(logits[s:s + batch], y_val_t[s:s + batch]))
                        for s in range(0, len(logits), batch))
             val_accuracy = float((logits.argmax(dim=1) == y_val_t).double().mean())
-        print(f"  torch epoch {epoch + 1}: eval accuracy {val_accuracy:.4f}, eval cost {cost:.4f}")
+        print(f"  torch epoch {epoch + 1}: eval accuracy {val_accuracy:.4f}, eval cost {cost:.4f}", file=sys.stderr)
     return time.perf_counter() - start, val_accuracy
+
+
+def time_torch_in_subprocess(python: str, dtype_name: str, threads: int) -> tuple:
+    """Run one PyTorch timing in a fresh process of `python`; return (seconds, final val accuracy)."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # numpy only loads data there
+    completed = subprocess.run([python, __file__, "--torch-only", "--dtype", dtype_name,
+                                "--torch-threads", str(threads)],
+                               env=env, check=True, stdout=subprocess.PIPE, text=True)
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["accuracy"]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each; the fastest is reported")
+    parser.add_argument("--torch-threads", type=int, default=TORCH_THREADS, help="PyTorch intra-op threads (default 2)")
+    parser.add_argument("--torch-python", default=None,
+                        help="interpreter with torch for the PyTorch runs (default: this one, if it has torch)")
+    parser.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)  # the PyTorch side
     args = parser.parse_args()
     dtype = DTYPES[args.dtype]
 
-    numpy_runs = [time_numpy(dtype) for _ in range(args.repeats)]
-    numpy_seconds, numpy_accuracy = min(numpy_runs)
-    try:
-        import torch  # noqa: F401  (only to know whether the comparison can run)
-    except ImportError:
-        torch_runs = None
-    else:
-        torch_runs = [time_torch(dtype) for _ in range(args.repeats)]
-
-    print(f"\ndtype {args.dtype}, best of {args.repeats}, numpy {np.__version__}")
-    print(f"numpy (lib):  {numpy_seconds:7.2f} s   final val accuracy {numpy_accuracy:.4f}")
-    if torch_runs is None:
-        print("PyTorch: not importable here; run with /work/torchvenv/bin/python for the comparison")
+    if args.torch_only:
+        seconds, accuracy = time_torch(dtype, args.torch_threads)
+        print(json.dumps({"seconds": seconds, "accuracy": accuracy}))
         return
+    torch_python = args.torch_python
+    if torch_python is None and importlib.util.find_spec("torch") is not None:
+        torch_python = sys.executable
+    numpy_runs, torch_runs = [], []
+    for _ in range(args.repeats):  # alternate, so that a busy moment of the machine hits both alike
+        numpy_runs.append(time_numpy(dtype))
+        if torch_python is not None:
+            torch_runs.append(time_torch_in_subprocess(torch_python, args.dtype, args.torch_threads))
+    numpy_seconds, numpy_accuracy = min(numpy_runs)
+
+    print(f"\ndtype {args.dtype}, best of {args.repeats}, numpy {np.__version__}, "
+          f"load average (1 min) {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other work slows both)")
+    print(f"numpy (lib):  {numpy_seconds:7.2f} s   final val accuracy {numpy_accuracy:.4f}")
+    print("numpy runs (s): " + ", ".join(f"{t:.2f}" for t, _ in numpy_runs))
+    if torch_python is None:
+        print("PyTorch: not importable here; add --torch-python /work/torchvenv/bin/python for the comparison")
+        return
+    print("PyTorch runs (s): " + ", ".join(f"{t:.2f}" for t, _ in torch_runs))
     torch_seconds, torch_accuracy = min(torch_runs)
     print(f"PyTorch CPU:  {torch_seconds:7.2f} s   final val accuracy {torch_accuracy:.4f}"
-          f"   ({TORCH_THREADS} threads, torch {torch.__version__})")
+          f"   ({args.torch_threads} threads, {torch_python})")
     print(f"ratio numpy / PyTorch: {numpy_seconds / torch_seconds:.2f}")
 
 
