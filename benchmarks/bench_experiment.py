@@ -14,11 +14,14 @@ keep spinning after their own work and, on a 2-core machine, slow each other dow
 
 Run from the repository root:
     python benchmarks/bench_experiment.py [--dtype float32] [--repeats 1] [--torch-python PATH]
+    python benchmarks/bench_experiment.py --profile   (one numpy run under cProfile, the top functions)
 """
 import argparse
+import cProfile
 import importlib.util
 import json
 import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -121,10 +124,17 @@ def main():
     parser.add_argument("--torch-threads", type=int, default=TORCH_THREADS, help="PyTorch intra-op threads (default 2)")
     parser.add_argument("--torch-python", default=None,
                         help="interpreter with torch for the PyTorch runs (default: this one, if it has torch)")
+    parser.add_argument("--profile", type=int, nargs="?", const=15, default=0, metavar="N",
+                        help="profile one numpy run instead and print the N functions with the most own time")
     parser.add_argument("--torch-only", action="store_true", help=argparse.SUPPRESS)  # the PyTorch side
     args = parser.parse_args()
     dtype = DTYPES[args.dtype]
 
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(time_numpy, dtype)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+        return
     if args.torch_only:
         seconds, accuracy = time_torch(dtype, args.torch_threads)
         print(json.dumps({"seconds": seconds, "accuracy": accuracy}))
