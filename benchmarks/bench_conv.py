@@ -62,13 +62,13 @@ def numpy_step(layer: Conv2d, x: np.ndarray, grad: np.ndarray) -> Callable[[], o
     return step
 
 
-def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray):
+def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray, threads: int = TORCH_THREADS):
     """(with dx, no dx) forward + backward steps of torch.nn.functional.conv2d on the same data, or None."""
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(TORCH_THREADS)
+    torch.set_num_threads(threads)
     w = torch.tensor(layer.W.data, requires_grad=True)
     b = torch.tensor(layer.b.data.reshape(-1), requires_grad=True)
     g = torch.tensor(grad)
@@ -112,9 +112,9 @@ def bench_numpy(name: str, dtype, reps: int, loop_reps: int, with_loop: bool) ->
     return result
 
 
-def bench_torch(name: str, dtype, reps: int) -> Dict[str, Optional[float]]:
+def bench_torch(name: str, dtype, reps: int, threads: int = TORCH_THREADS) -> Dict[str, Optional[float]]:
     """Median seconds per forward + backward in PyTorch (with and without dx); None when torch is missing."""
-    steps = torch_steps(*make_problem(name, dtype))
+    steps = torch_steps(*make_problem(name, dtype), threads=threads)
     return {"torch": median_seconds(steps[0], reps) if steps else None,
             "torch no dx": median_seconds(steps[1], reps) if steps else None}
 
@@ -243,6 +243,8 @@ def main() -> None:
     parser.add_argument("--loop-reps", type=int, default=3, help="timed steps of the loop reference (default 3)")
     parser.add_argument("--loop-heavy", action="store_true", help="also time the loop reference on the heavy layer")
     parser.add_argument("--layers", nargs="+", default=list(LAYERS), choices=list(LAYERS))
+    parser.add_argument("--torch-threads", type=int, default=TORCH_THREADS,
+                        help=f"PyTorch intra-op threads (default {TORCH_THREADS})")
     parser.add_argument("--alternatives", action="store_true",
                         help="time the design alternatives of the building blocks instead (course layers)")
     args = parser.parse_args()
@@ -251,7 +253,7 @@ def main() -> None:
         return
     try:
         import torch
-        torch_info = f"torch {torch.__version__}, {TORCH_THREADS} threads"
+        torch_info = f"torch {torch.__version__}, {args.torch_threads} threads"
     except ImportError:
         torch_info = "torch not importable: PyTorch columns empty"
     blas_env = {k: v for k, v in os.environ.items() if k.endswith("_NUM_THREADS")}
@@ -268,7 +270,7 @@ def main() -> None:
         rows.append((name, dtype_name, bench_numpy(name, dtype, args.heavy_reps if heavy else args.reps,
                                                    args.loop_reps, with_loop)))
     for (name, _, dtype), (_, _, result) in zip(runs, rows):
-        result.update(bench_torch(name, dtype, args.heavy_reps if name == "heavy" else args.reps))
+        result.update(bench_torch(name, dtype, args.heavy_reps if name == "heavy" else args.reps, args.torch_threads))
     print_table(rows)
 
 
