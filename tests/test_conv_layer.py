@@ -322,3 +322,19 @@ def test_backward_with_a_wrong_gradient_shape_or_before_forward():
     layer(np.ones((1, 1, 5, 5)))
     with pytest.raises(ValueError, match=r"expected grad of shape \(1, 2, 3, 3\), got \(1, 2, 3\)"):
         layer.backward(np.ones((1, 2, 3)))
+
+
+@pytest.mark.parametrize("padding", [(0, 0), (1, 2)])
+def test_inputs_of_any_memory_layout(padding):
+    rng = np.random.default_rng(12)
+    base = rng.standard_normal((3, 2, 9, 8))
+    layer = make_layer(2, 3, (3, 2), (2, 1), padding)
+    expected = conv2d_forward_loops(base[:, :, ::-1, ::2], layer.W.data, layer.b.data, (2, 1), padding)
+    for x in (base[:, :, ::-1, ::2], np.asfortranarray(base[:, :, ::-1, ::2])):  # negative strides, F order
+        np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
+    first = make_layer(2, 2, (2, 2), (1, 1), (1, 1), seed=3)
+    hidden = first(base)  # a (N, F, OH, OW) view of an (F, OH, OW, N) array, as the next layer receives it
+    assert not hidden.flags.c_contiguous
+    np.testing.assert_allclose(layer(hidden), conv2d_forward_loops(np.ascontiguousarray(hidden), layer.W.data,
+                                                                   layer.b.data, (2, 1), padding),
+                               rtol=1e-12, atol=1e-12)
