@@ -214,6 +214,70 @@ def print_alternatives(names: List[str], reps: int) -> None:
             print(f"| {name} | {block} | {variant} | {seconds * 1e6:.1f} |")
 
 
+def pipeline_seconds(steps: int) -> Tuple[float, float]:
+    """Time the course model's training steps on random MNIST-shaped data: (median step, total) seconds.
+
+    The model is the course's `Conv2d(1, 5, 4, 2, 1) - ReLU - Conv2d(5, 10, 4, 2, 1) - ReLU - Flatten -
+    Linear(490, 10)` with cross-entropy and SGD with momentum, batch 50, the first layer's input
+    gradient skipped as the training loop does; every 40 steps it also runs a forward pass over
+    2000 images in chunks of 1000, as `evaluate` does.
+    """
+    from lib.activations import ReLU
+    from lib.convolutions import Flatten
+    from lib.losses import CrossEntropyLoss
+    from lib.network import Linear, Sequential
+    from lib.optimizers import SGD
+    np.random.seed(0)
+    model = Sequential(Conv2d(1, 5, (4, 4), (2, 2), (1, 1)), ReLU(), Conv2d(5, 10, (4, 4), (2, 2), (1, 1)), ReLU(),
+                       Flatten(), Linear(490, 10))
+    model.needs_input_grad = False
+    loss_fn, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = rng.random((2000, 1, 28, 28)).astype(np.float32)
+    y = np.eye(10)[rng.integers(0, 10, 2000)]
+    times = []
+    start = time.perf_counter()
+    for step in range(steps):
+        batch = slice(step % 40 * 50, step % 40 * 50 + 50)
+        t0 = time.perf_counter()
+        optimizer.zero_grad()
+        loss_fn(model(x[batch]), y[batch])
+        model.backward(loss_fn.backward())
+        optimizer.step()
+        times.append(time.perf_counter() - t0)
+        if step % 40 == 39:
+            model.eval()
+            for chunk in range(0, 2000, 1000):
+                model(x[chunk:chunk + 1000])
+            model.train()
+    return float(np.median(times)), time.perf_counter() - start
+
+
+def print_pipeline(steps: int, rounds: int) -> None:
+    """Compare the course model's training with Conv2d's products stacked over output rows and as one product.
+
+    The one-product variant replaces `lib.convolutions._by_output_row` by a view with a single
+    "row" (the whole (K, P) matrix), which turns each stacked matmul into one BLAS product. The
+    variants alternate `rounds` times so that a change in the machine's load hits both.
+    """
+    import lib.convolutions as convolutions
+    stacked = convolutions._by_output_row
+
+    def one_product(matrix, out_h):
+        return matrix.reshape(matrix.shape[0], 1, -1).transpose(1, 0, 2)  # (1, K, P)
+
+    print("| products | round | median step ms | total s |")
+    print("|---|---|---|---|")
+    try:
+        for round_index in range(rounds):
+            for label, view in (("stacked over output rows", stacked), ("one product", one_product)):
+                convolutions._by_output_row = view
+                median, total = pipeline_seconds(steps)
+                print(f"| {label} | {round_index + 1} | {median * 1e3:.3f} | {total:.2f} |")
+    finally:
+        convolutions._by_output_row = stacked
+
+
 def fmt_ms(seconds: Optional[float]) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.3f}"
 
@@ -247,7 +311,13 @@ def main() -> None:
                         help=f"PyTorch intra-op threads (default {TORCH_THREADS})")
     parser.add_argument("--alternatives", action="store_true",
                         help="time the design alternatives of the building blocks instead (course layers)")
+    parser.add_argument("--pipeline", type=int, default=0, metavar="STEPS",
+                        help="time STEPS training steps of the course model with stacked and with single "
+                             "products instead (3 alternating rounds)")
     args = parser.parse_args()
+    if args.pipeline:
+        print_pipeline(args.pipeline, 3)
+        return
     if args.alternatives:
         print_alternatives([name for name in args.layers if name != "heavy"], args.reps)
         return
