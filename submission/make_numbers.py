@@ -303,6 +303,15 @@ def copy_from_results(results: Path = RESULTS_DIR, measured: Path = MEASURED_DIR
     return copied
 
 
+def all_macros() -> Tuple[Dict[str, str], List[str]]:
+    """Every macro of numbers.tex (pen and paper, output sizes, experiments) and the study's entries."""
+    macros = pen_and_paper_macros()
+    macros.update(conv_macros())
+    experiment, study_lines = experiment_macros()
+    macros.update(experiment)
+    return macros, study_lines
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Write numbers.tex; returns the exit status."""
     parser = argparse.ArgumentParser(description="Generate submission/numbers.tex from the library and the "
@@ -313,10 +322,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.from_results:
         copied = copy_from_results()
         print(f"Copied from results/: {', '.join(copied) if copied else 'nothing (no files there)'}")
-    macros = pen_and_paper_macros()
-    macros.update(conv_macros())
-    experiment, study_lines = experiment_macros()
-    macros.update(experiment)
+    macros, study_lines = all_macros()
     write_atomically(NUMBERS_TEX, render(macros, study_lines))
     placeholders = sorted(name for name, value in macros.items() if TBD in value)
     print(f"Wrote {NUMBERS_TEX.relative_to(REPO_ROOT)}: {len(macros)} macros, {len(study_lines)} study entries")
