@@ -274,7 +274,7 @@ class Conv2d(Module):
             grad: (N, F, OH, OW) gradient of the loss w.r.t. the output of the last forward.
 
         Returns:
-            (N, C, H, W) gradient w.r.t. x (a view of an (C, HP, WP, N) array), in the result dtype
+            (N, C, H, W) gradient w.r.t. x (a view of a (C, HP, WP, N) array), in the result dtype
             of grad, x and W; None when `needs_input_grad` is False.
 
         Raises:
