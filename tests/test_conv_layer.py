@@ -123,6 +123,19 @@ def test_course_fixtures_replay_the_course_random_draws():
         np.testing.assert_allclose(layer.backward(arrays["grad_out"]), arrays["grad_x"], rtol=1e-10, atol=0)
 
 
+@pytest.mark.parametrize("position, name", enumerate(["conv", "conv_stride", "conv_pad", "conv_stride_pad"]))
+def test_course_named_fixtures_hold_the_course_forward_outputs(position, name):
+    """The course's own test loads tests/<name>.npy; they must equal the layer's output on the course's input."""
+    stored = np.load(FIXTURE_DIR / (name + ".npy"), allow_pickle=False)
+    config, arrays = FIXTURES[position]
+    np.testing.assert_array_equal(stored, arrays["out"])
+    np.random.seed(9001)
+    x = np.random.rand(2, 3, 11, 11)
+    layers = [Conv2d(3, 10, (3, 3)), Conv2d(3, 10, (3, 3), stride=(2, 2)),
+              Conv2d(3, 10, (3, 3), padding=(1, 1)), Conv2d(3, 10, (3, 3), stride=(2, 2), padding=(1, 1))]
+    np.testing.assert_allclose(layers[position](x), stored, rtol=1e-10, atol=0)
+
+
 @pytest.mark.parametrize("index", range(len(FIXTURES)))
 def test_forward_and_gradients_match_pytorch(index):
     config, arrays = FIXTURES[index]

@@ -17,6 +17,9 @@ The first four configurations are the course's: after `np.random.seed(9001)`,
 `x = np.random.rand(2, 3, 11, 11)`, then four Conv2d(3, 10, (3, 3)) built in the order plain,
 stride (2, 2), padding (1, 1), stride + padding, whose filters are drawn from the global stream in
 that order, exactly as `lib.convolutions.Conv2d.__init__` draws them; their bias is zero.
+Their forward outputs are also written in the course's own file layout, `tests/conv.npy`,
+`tests/conv_stride.npy`, `tests/conv_pad.npy` and `tests/conv_stride_pad.npy` ((2, 10, OH, OW)
+float64 each), which the course's `test_conv_layer.py` loads from the directory it lives in.
 """
 import os
 import sys
@@ -32,6 +35,7 @@ CONFIG_COLUMNS = ("N", "C", "H", "W", "F", "KH", "KW", "SH", "SW", "PH", "PW")
 ARRAY_NAMES = ("x", "W", "b", "grad_out", "out", "grad_x", "grad_W", "grad_b")
 
 COURSE_STRIDES_PADDINGS = [((1, 1), (0, 0)), ((2, 2), (0, 0)), ((1, 1), (1, 1)), ((2, 2), (1, 1))]
+COURSE_FILE_NAMES = ("conv", "conv_stride", "conv_pad", "conv_stride_pad")  # the course test's names, same order
 
 # (N, C, H, W, F, (KH, KW), (SH, SW), (PH, PW)) beyond the course's four.
 EXTRA_CONFIGS = [
@@ -111,7 +115,7 @@ def main() -> None:
     """Compute every configuration with PyTorch and write the two fixture files."""
     torch.set_num_threads(1)
     grad_rng = np.random.default_rng(7)
-    rows, chunks = [], []
+    rows, chunks, course_outputs = [], [], []
     for (n, c, h, w, f, kernel, stride, padding), x, weights, bias in course_configs() + extra_configs():
         oh = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
         ow = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
@@ -119,7 +123,11 @@ def main() -> None:
         arrays = {"x": x, "W": weights, "b": bias, "grad_out": grad_out}
         arrays.update(torch_reference(x, weights, bias, grad_out, stride, padding))
         rows.append((n, c, h, w, f) + tuple(kernel) + tuple(stride) + tuple(padding))
+        if len(course_outputs) < len(COURSE_FILE_NAMES):  # the course's configurations come first
+            course_outputs.append(arrays["out"])
         chunks.extend(np.ravel(arrays[name]) for name in ARRAY_NAMES)
+    for name, out in zip(COURSE_FILE_NAMES, course_outputs):
+        save_atomically(OUT_DIR / (name + ".npy"), out)
     configs = np.array(rows, dtype=np.int64)
     values = np.concatenate(chunks).astype(np.float64)
     save_atomically(OUT_DIR / "conv_fixture_configs.npy", configs)
