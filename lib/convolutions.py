@@ -174,6 +174,7 @@ class Conv2d(Module):
         self.b = Parameter(np.zeros((out_channels, 1, 1)), name="conv_bias")  # (F, 1, 1)
         self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward
         self._dtype = None  # compute dtype of the last forward
+        self._output_hw_memo = None  # ((H, W, kernel, stride, pad), (OH, OW)) of the last shape computed
 
     def __repr__(self) -> str:
         return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
@@ -189,8 +190,14 @@ class Conv2d(Module):
         Raises:
             ValueError: if the kernel does not fit the padded input (from `calculate_conv_output`).
         """
-        h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
-        return int(input_shape[0]), self.out_channels, int(h), int(w)
+        # Training calls this twice per step with the same shapes; validating the arguments each time costs
+        # about 10 us (2% of a course training run), so the last answer is remembered, keyed on all it reads.
+        key = (tuple(input_shape[2:]), self.kernel_size, self.stride, self.pad)
+        if self._output_hw_memo is None or self._output_hw_memo[0] != key:
+            h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
+            self._output_hw_memo = (key, (int(h), int(w)))
+        h, w = self._output_hw_memo[1]
+        return int(input_shape[0]), self.out_channels, h, w
 
     def _check_input(self, x) -> np.ndarray:
         """Return x as an array after checking it is a numeric (N, C, H, W) batch with C channels."""

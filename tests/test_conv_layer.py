@@ -127,7 +127,7 @@ def test_course_fixtures_replay_the_course_random_draws():
 def test_course_named_fixtures_hold_the_course_forward_outputs(position, name):
     """The course's own test loads tests/<name>.npy; they must equal the layer's output on the course's input."""
     stored = np.load(FIXTURE_DIR / (name + ".npy"), allow_pickle=False)
-    config, arrays = FIXTURES[position]
+    _, arrays = FIXTURES[position]
     np.testing.assert_array_equal(stored, arrays["out"])
     np.random.seed(9001)
     x = np.random.rand(2, 3, 11, 11)
