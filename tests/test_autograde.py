@@ -185,6 +185,13 @@ def test_committed_config_runs_each_listed_test_file_with_pytest():
                                                                      entries[0].timeout_minutes))
 
 
+def test_committed_config_lists_every_test_file():
+    """A new test file must reach the classroom grader: regenerate with tools/make_autograding.py."""
+    listed = {item.name for item in load_config(REPO_ROOT / ".github" / "classroom" / "autograding.json")}
+    present = {f"tests/{path.name}" for path in (REPO_ROOT / "tests").glob("test_*.py")}
+    assert present == listed
+
+
 def test_workflow_runs_the_classroom_action_on_push_to_master():
     workflow = (REPO_ROOT / ".github" / "workflows" / "classroom.yml").read_text(encoding="utf-8")
     assert re.search(r"on:\s*\n\s*push:\s*\n\s*branches: \[master\]", workflow)
