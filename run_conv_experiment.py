@@ -3,23 +3,12 @@
 Writes the trained parameters to results/conv_model.npz (no pickle) and the learning curves to
 results/conv_learning_curves.png.
 """
-import argparse
-
-import numpy as np
-
-from lib.experiments import CURVES_FILE, RESULTS_DIR, RESULTS_FILE, run_conv_experiment
-
-DTYPES = {"float64": np.float64, "float32": np.float32}
+from lib.experiments import (CURVES_FILE, DTYPES, RESULTS_DIR, RESULTS_FILE, experiment_argument_parser,
+                             run_conv_experiment)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max_datapoints", type=int, default=10000,
-                        help="Maximum number of datapoints. Default 10000, can be up to 50000.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of numpy's global random stream. Default 0.")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64",
-                        help="Floating-point type of parameters and data. Default float64.")
-    parser.add_argument("--show", action="store_true", help="Also show the learning curves in a window.")
+    parser = experiment_argument_parser(__doc__, show_help="Also show the learning curves in a window.")
     args = parser.parse_args()
 
     curves_path = RESULTS_DIR / CURVES_FILE

@@ -4,28 +4,18 @@ Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here).
 results/shifted_samples.png. With --study it also runs the shift study (four models, shifts of
 0-6 pixels and four directions) and writes results/shift_study.csv and results/shift_study.png.
 """
-import argparse
 import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data
+from lib.experiments import (DTYPES, MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data,
+                             experiment_argument_parser)
 from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
-from lib.utilities import atomic_write
-
-DTYPES = {"float64": np.float64, "float32": np.float32}
+from lib.utilities import atomic_write_text
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max_datapoints", type=int, default=10000,
-                        help="Maximum number of datapoints. Default 10000, can be up to 50000.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of numpy's global random stream. Default 0.")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64",
-                        help="Floating-point type of parameters and data. Default float64.")
-    parser.add_argument("--show", action="store_true", help="Also show the figures in a window.")
+    parser = experiment_argument_parser(__doc__, show_help="Also show the figures in a window.")
     parser.add_argument("--train-cnn", action="store_true",
                         help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
     parser.add_argument("--study", action="store_true",
@@ -46,7 +36,7 @@ def main():
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
     if args.json is not None:
         record = dict(accuracies, command="python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:]))
-        atomic_write(args.json, lambda f: f.write((json.dumps(record, indent=2) + "\n").encode("utf-8")))
+        atomic_write_text(args.json, json.dumps(record, indent=2) + "\n")
         print(f"Saved the accuracies to {args.json}")
     if args.study:
         run_shift_study(args.max_datapoints, seed=args.seed, dtype=dtype, show=show)

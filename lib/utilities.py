@@ -93,6 +93,19 @@ def atomic_write(path: PathLike, write) -> Path:
     return path
 
 
+def atomic_write_text(path: PathLike, text: str) -> Path:
+    """Write `text` as UTF-8 with "\\n" line endings to `path`, atomically (see `atomic_write`).
+
+    Args:
+        path: destination; its parent directories are created.
+        text: the whole content.
+
+    Returns:
+        The destination as a Path.
+    """
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
 def _current_umask() -> int:
     umask = os.umask(0)
     os.umask(umask)

@@ -26,11 +26,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -40,6 +38,9 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable fro
     sys.path.insert(0, str(REPO_ROOT))
 
 from lib.cross_correlation_1d import format_number, product_terms, solve_pen_and_paper  # noqa: E402
+from lib import shift_study  # noqa: E402
+from lib.convolutions import calculate_conv_output  # noqa: E402
+from lib.utilities import atomic_write, atomic_write_text  # noqa: E402
 
 MEASURED_DIR = SUBMISSION_DIR / "measured"
 NUMBERS_TEX = SUBMISSION_DIR / "numbers.tex"
@@ -125,31 +126,22 @@ def pen_and_paper_macros() -> Dict[str, str]:
 
 
 def conv_macros() -> Dict[str, str]:
-    """Macros of the output-size examples, from lib.convolutions (placeholders if it is not there yet)."""
-    try:
-        from lib.convolutions import calculate_conv_output
-    except ImportError:
-        calculate_conv_output = None
+    """Macros of the output-size examples, computed by lib.convolutions.calculate_conv_output."""
     macros = {}
     for name, size, kernel, stride, pad in CONV_EXAMPLES:
         for key, value in (("I", size), ("K", kernel), ("S", stride), ("P", pad)):
             macros[f"conv{name}{key}"] = str(value)
         macros[f"conv{name}OutSum"] = (f"\\left\\lfloor \\frac{{{size} + 2 \\cdot {pad} - {kernel}}}{{{stride}}}"
                                        f" \\right\\rfloor + 1")
-        out = calculate_conv_output([size], [kernel], [stride], [pad])[0] if calculate_conv_output else None
-        macros[f"conv{name}Out"] = TBD if out is None else str(out)
-    last = macros["convLayerBOut"]
-    macros["convFlatSum"] = TBD if last == TBD else f"{COURSE_MODEL_FILTERS} \\cdot {last} \\cdot {last}"
-    macros["convFlat"] = TBD if last == TBD else str(COURSE_MODEL_FILTERS * int(last) ** 2)
+        macros[f"conv{name}Out"] = str(calculate_conv_output([size], [kernel], [stride], [pad])[0])
+    last = int(macros["convLayerBOut"])
+    macros["convFlatSum"] = f"{COURSE_MODEL_FILTERS} \\cdot {last} \\cdot {last}"
+    macros["convFlat"] = str(COURSE_MODEL_FILTERS * last ** 2)
     return macros
 
 
 def study_design_macros() -> Dict[str, str]:
-    """The shift study's set-up as lib/shift_study.py defines it (placeholders if it is not there)."""
-    try:
-        from lib import shift_study
-    except ImportError:
-        return {name: TBD for name in ("studyMaxShift", "studyAugCopies", "studyAugMaxShift", "studyGapChannels")}
+    """The shift study's set-up as lib/shift_study.py defines it."""
     return {"studyMaxShift": str(max(shift_study.SWEEP_SHIFTS)), "studyAugCopies": str(shift_study.AUGMENT_COPIES),
             "studyAugMaxShift": str(shift_study.MAX_AUGMENT_SHIFT),
             "studyGapChannels": ", ".join(str(c) for c in shift_study.GAP_CHANNELS)}
@@ -277,28 +269,14 @@ def render(macros: Dict[str, str], study_lines: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and os.replace."""
-    handle, temp_name = tempfile.mkstemp(dir=str(path.parent), prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp:
-            temp.write(text)
-        os.replace(temp_name, str(path))
-    except BaseException:
-        os.unlink(temp_name)
-        raise
-
-
 def copy_from_results(results: Path = RESULTS_DIR, measured: Path = MEASURED_DIR) -> List[str]:
     """Copy the experiments' output files that exist in `results` into `measured`; return their names."""
     measured.mkdir(parents=True, exist_ok=True)
     copied = []
     for name in MEASURED_FILES:
         if (results / name).is_file():
-            handle, temp_name = tempfile.mkstemp(dir=str(measured), prefix=name, suffix=".tmp")
-            os.close(handle)
-            shutil.copyfile(str(results / name), temp_name)
-            os.replace(temp_name, str(measured / name))
+            with open(str(results / name), "rb") as source:
+                atomic_write(measured / name, lambda target: shutil.copyfileobj(source, target))
             copied.append(name)
     return copied
 
@@ -323,7 +301,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         copied = copy_from_results()
         print(f"Copied from results/: {', '.join(copied) if copied else 'nothing (no files there)'}")
     macros, study_lines = all_macros()
-    write_atomically(NUMBERS_TEX, render(macros, study_lines))
+    atomic_write_text(NUMBERS_TEX, render(macros, study_lines))
     placeholders = sorted(name for name, value in macros.items() if TBD in value)
     print(f"Wrote {NUMBERS_TEX.relative_to(REPO_ROOT)}: {len(macros)} macros, {len(study_lines)} study entries")
     if placeholders:

@@ -77,3 +77,27 @@ def conv2d_backward_loops(x: np.ndarray, w: np.ndarray, grad: np.ndarray,
                     dxp[i, :, rows, cols] += g * w[k]
                     db[k] += g
     return dxp[:, :, ph:ph + h, pw:pw + wd], dw, db
+
+
+def assert_layer_matches_loops(layer, x: np.ndarray, rng: np.random.Generator, rtol: float = 1e-12) -> np.ndarray:
+    """Check a fresh Conv2d's forward, input gradient and parameter gradients against the loops above.
+
+    Args:
+        layer: a `lib.convolutions.Conv2d` whose gradients are still zero.
+        x: (N, C, H, W) input.
+        rng: draws the upstream gradient.
+        rtol: relative (and absolute) tolerance.
+
+    Returns:
+        The layer's (N, F, OH, OW) output.
+    """
+    out = layer(x)
+    np.testing.assert_allclose(out, conv2d_forward_loops(x, layer.W.data, layer.b.data, layer.stride, layer.pad),
+                               rtol=rtol, atol=rtol)
+    grad = rng.standard_normal(out.shape)
+    dx = layer.backward(grad)
+    dx_ref, dw_ref, db_ref = conv2d_backward_loops(x, layer.W.data, grad, layer.stride, layer.pad)
+    np.testing.assert_allclose(dx, dx_ref, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(layer.W.grad, dw_ref, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(layer.b.grad, db_ref, rtol=rtol, atol=rtol)
+    return out

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable from any working directory
+    sys.path.insert(0, str(REPO_ROOT))
+
+from lib.utilities import atomic_write_text  # noqa: E402
 CONFIG_PATH = REPO_ROOT / ".github" / "classroom" / "autograding.json"
 SETUP = "pip install -r requirements.txt"
 DEFAULT_POINTS = 10
@@ -65,19 +67,6 @@ def render(config: dict) -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=str(path.parent), prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as temp:
-            temp.write(text)
-        os.replace(temp_name, str(path))
-    except BaseException:
-        os.unlink(temp_name)
-        raise
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Write (or with --check, compare) the autograding config; returns the exit status."""
     parser = argparse.ArgumentParser(description="Generate .github/classroom/autograding.json from tests/test_*.py.")
@@ -99,7 +88,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 1
         print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is up to date ({len(files)} test files)")
         return 0
-    write_atomically(CONFIG_PATH, text)
+    atomic_write_text(CONFIG_PATH, text)
     print(f"Wrote {CONFIG_PATH.relative_to(REPO_ROOT)}: {len(files)} entries, {args.points * len(files)} points")
     return 0
 
