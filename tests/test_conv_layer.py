@@ -123,7 +123,7 @@ def test_course_fixtures_replay_the_course_random_draws():
         np.testing.assert_allclose(layer.backward(arrays["grad_out"]), arrays["grad_x"], rtol=1e-10, atol=0)
 
 
-@pytest.mark.parametrize("position, name", enumerate(["conv", "conv_stride", "conv_pad", "conv_stride_pad"]))
+@pytest.mark.parametrize("position, name", list(enumerate(["conv", "conv_stride", "conv_pad", "conv_stride_pad"])))
 def test_course_named_fixtures_hold_the_course_forward_outputs(position, name):
     """The course's own test loads tests/<name>.npy; they must equal the layer's output on the course's input."""
     stored = np.load(FIXTURE_DIR / (name + ".npy"), allow_pickle=False)
