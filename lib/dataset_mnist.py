@@ -108,7 +108,8 @@ def load_mnist_data(data_dir: Optional[PathLike] = None) -> Tuple[np.ndarray, ..
     Returns:
         (x_train, x_val, x_test, y_train, y_val, y_test):
         x_train (50000, 1, 28, 28), x_val (10000, 1, 28, 28), x_test (10000, 1, 28, 28): float32
-        in [0, 1] (pixel / 255); x_train and x_val are views of one (60000, 1, 28, 28) array;
+        in [0, 1) (pixel / 256, as in the course's mnist.pkl.gz); x_train and x_val are views of one
+        (60000, 1, 28, 28) array;
         y_train (50000, 10), y_val (10000, 10), y_test (10000, 10): one-hot float64.
 
     Raises:
@@ -228,10 +229,14 @@ def _parse_idx(content: bytes, spec: MnistFile) -> np.ndarray:
 
 
 def _to_unit_float(images: np.ndarray) -> np.ndarray:
-    """uint8 images (N, H, W) -> float32 (N, 1, H, W) in [0, 1], each value the float32 nearest pixel/255."""
+    """uint8 images (N, H, W) -> float32 (N, 1, H, W) with values pixel / 256, in [0, 0.99609375].
+
+    The course's data file (deeplearning.net's `mnist.pkl.gz`) stores exactly these values: its first
+    training image has rows like 3/256 = 0.01171875, 18/256 = 0.0703125, ..., 255/256 = 0.99609375. Using
+    the same scale keeps every number computed on the real data the course's; k/256 is exact in float32.
+    """
     x = images.astype(np.float32).reshape(images.shape[0], 1, *images.shape[1:])  # (N, 1, H, W)
-    # A correctly rounded float32 division; for all 256 pixel values it equals float64 k/255 cast to float32.
-    x /= np.float32(255)
+    x *= np.float32(1 / 256)  # exact: a power of two
     return x
 
 

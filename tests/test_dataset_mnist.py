@@ -82,14 +82,17 @@ def test_prints_the_course_shapes_line(mnist):
     assert stdout == EXPECTED_SHAPES_LINE
 
 
-def test_pixels_are_the_float32_nearest_to_pixel_over_255(mnist, no_network):
+def test_pixels_are_pixel_over_256_as_in_the_course_pickle(mnist, no_network):
     (x_train, x_val, x_test, _, _, _), _ = mnist
     pixels = read_mnist_file(DATA_DIR / TEST_IMAGES.name)  # (10000, 28, 28) uint8
-    np.testing.assert_array_equal(x_test[:, 0], (pixels / 255.0).astype(np.float32))
+    np.testing.assert_array_equal(x_test[:, 0], (pixels / 256.0).astype(np.float32))
     for x in (x_train, x_val, x_test):
-        assert x.min() == 0.0 and x.max() == 1.0
+        assert x.dtype == np.float32 and x.min() == 0.0 and x.max() == np.float32(255 / 256)
+    # Row 5 of the first training image (a 5), as the classic mnist.pkl.gz holds it.
+    np.testing.assert_array_equal(x_train[0, 0, 5, 12:18], [0.01171875, 0.0703125, 0.0703125, 0.0703125,
+                                                            0.4921875, 0.53125])
     all_train = np.concatenate([x_train, x_val])
-    assert abs(all_train.mean(dtype=np.float64) - TRAIN_PIXEL_MEAN) < 1e-4
+    assert abs(all_train.mean(dtype=np.float64) - TRAIN_PIXEL_MEAN * 255 / 256) < 1e-4
 
 
 def test_labels_are_one_hot(mnist):
@@ -116,8 +119,8 @@ def test_validation_is_the_last_10000_training_images(mnist, no_network):
     (x_train, x_val, _, y_train, y_val, _), _ = mnist
     images = read_mnist_file(DATA_DIR / TRAIN_IMAGES.name)  # (60000, 28, 28) uint8
     labels = read_mnist_file(DATA_DIR / TRAIN_LABELS.name)  # (60000,) uint8
-    np.testing.assert_array_equal(np.round(x_val[:, 0] * 255), images[50000:])
-    np.testing.assert_array_equal(np.round(x_train[[0, -1], 0] * 255), images[[0, 49999]])
+    np.testing.assert_array_equal(np.round(x_val[:, 0] * 256), images[50000:])
+    np.testing.assert_array_equal(np.round(x_train[[0, -1], 0] * 256), images[[0, 49999]])
     np.testing.assert_array_equal(y_val.argmax(axis=1), labels[50000:])
     np.testing.assert_array_equal(y_train.argmax(axis=1), labels[:50000])
 
