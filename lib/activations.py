@@ -17,9 +17,19 @@ class ReLU(Module):
         return np.maximum(z, 0)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Return `grad * (z > 0)`; grad may come flattened and is reshaped to z's shape."""
+        """Return `grad * (z > 0)`; grad may come flattened and is reshaped to z's shape.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad does not have as many entries as z.
+        """
         z = self.input_cache
-        return grad.reshape(z.shape) * (z > 0)
+        if z is None:
+            raise RuntimeError("ReLU.backward called before forward")
+        if np.size(grad) != z.size:
+            raise ValueError(f"ReLU.backward expected grad with {z.size} entries (shape {z.shape}), "
+                             f"got shape {np.shape(grad)}")
+        return np.reshape(grad, z.shape) * (z > 0)
 
     def __repr__(self) -> str:
         return "ReLU()"
@@ -40,7 +50,14 @@ class Softmax(Module):
 
         Returns:
             Probabilities of the same shape, each sample summing to 1.
+
+        Raises:
+            ValueError: if z has no axis besides the batch axis (a 1-D vector would be N samples of one score).
         """
+        z = np.asarray(z)
+        if z.ndim < 2:
+            raise ValueError(f"Softmax expects scores of shape (N, K, ...) with a batch axis, got shape {z.shape}; "
+                             "use z[None] for a single sample")
         self.input_cache = z
         flat = z.reshape(z.shape[0], -1)  # (N, K)
         exp = np.exp(flat - flat.max(axis=1, keepdims=True))

@@ -25,7 +25,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from lib.network_base import Module, Parameter
+from lib.network_base import Module, Parameter, check_backward_grad
 
 IntPair = Union[int, Sequence[int]]
 
@@ -174,7 +174,7 @@ class Conv2d(Module):
         self.b = Parameter(np.zeros((out_channels, 1, 1)), name="conv_bias")  # (F, 1, 1)
         self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward
         self._dtype = None  # compute dtype of the last forward
-        self._output_hw_memo = None  # ((H, W, kernel, stride, pad), (OH, OW)) of the last shape computed
+        self._output_shape = None  # (N, F, OH, OW) of the last forward, which backward's grad must have
 
     def __repr__(self) -> str:
         return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
@@ -190,13 +190,7 @@ class Conv2d(Module):
         Raises:
             ValueError: if the kernel does not fit the padded input (from `calculate_conv_output`).
         """
-        # Training calls this twice per step with the same shapes; validating the arguments each time costs
-        # about 10 us (2% of a course training run), so the last answer is remembered, keyed on all it reads.
-        key = (tuple(input_shape[2:]), self.kernel_size, self.stride, self.pad)
-        if self._output_hw_memo is None or self._output_hw_memo[0] != key:
-            h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
-            self._output_hw_memo = (key, (int(h), int(w)))
-        h, w = self._output_hw_memo[1]
+        h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
         return int(input_shape[0]), self.out_channels, h, w
 
     def _check_input(self, x) -> np.ndarray:
@@ -204,8 +198,8 @@ class Conv2d(Module):
         x = np.asarray(x)
         if x.ndim != 4:
             raise ValueError(f"Conv2d expects a 4-D input (N, C, H, W), got a {x.ndim}-D input of shape {x.shape}")
-        if x.dtype == bool or not np.issubdtype(x.dtype, np.number):
-            raise TypeError(f"Conv2d expects a numeric input, got dtype {x.dtype}")
+        if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"Conv2d expects a real-valued input x, got dtype {x.dtype}")
         if x.shape[1] != self.in_channels:
             raise ValueError(f"Conv2d expected input with {self.in_channels} channels, got {x.shape[1]} "
                              f"(input shape {x.shape})")
@@ -268,6 +262,7 @@ class Conv2d(Module):
         out += self.b.data.reshape(f, 1)
         self._patches = patches if self.training else None
         self._dtype = dtype
+        self._output_shape = (n, f, oh, ow)
         return out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)  # (N, F, OH, OW) view
 
     def backward(self, grad: np.ndarray) -> Optional[np.ndarray]:
@@ -288,16 +283,12 @@ class Conv2d(Module):
             RuntimeError: if called before forward.
             ValueError: if grad does not have the output's shape.
         """
-        if self.input_cache is None:
-            raise RuntimeError("Conv2d.backward called before forward")
-        n, c, hp, wp = self.input_cache.shape
+        grad = check_backward_grad(self, grad, self._output_shape)
+        n, f, oh, ow = self._output_shape
+        _, c, hp, wp = self.input_cache.shape
         kh, kw = self.kernel_size
         sh, sw = self.stride
         ph, pw = self.pad
-        _, f, oh, ow = self._compute_output_shape((n, c, hp - 2 * ph, wp - 2 * pw))
-        grad = np.asarray(grad)
-        if grad.shape != (n, f, oh, ow):
-            raise ValueError(f"Conv2d.backward expected grad of shape {(n, f, oh, ow)}, got {grad.shape}")
         dtype = np.result_type(grad.dtype, self._dtype)
         grad_t = np.ascontiguousarray(grad.transpose(1, 2, 3, 0), dtype=dtype).reshape(f, -1)  # (F, P)
         patches = self._patches
@@ -357,4 +348,8 @@ class Flatten(Module):
         """
         if self.input_cache is None:
             raise RuntimeError("Flatten.backward called before forward")
-        return np.reshape(grad, self.input_cache)
+        shape = self.input_cache
+        expected = (shape[0], int(np.prod(shape[1:])))
+        if np.size(grad) != expected[0] * expected[1]:
+            raise ValueError(f"Flatten.backward expected grad of shape {expected}, got {np.shape(grad)}")
+        return np.reshape(grad, shape)

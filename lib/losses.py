@@ -38,19 +38,27 @@ class CrossEntropyLoss(Module):
             ValueError: if preds is not 2-D or labels do not match its shape.
         """
         preds = np.asarray(preds)
-        if preds.ndim != 2:
-            raise ValueError(f"preds must be 2-D logits of shape (N, C), got shape {preds.shape}")
+        if preds.ndim != 2 or preds.shape[0] == 0:
+            raise ValueError(f"preds must be 2-D logits of shape (N, C) with N >= 1, got shape {preds.shape}")
         labels = self._as_one_hot(np.asarray(labels), preds.shape)
         shifted = preds - preds.max(axis=1, keepdims=True)  # (N, C), max 0 per row
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)  # (N, 1), >= 1
         p = exp / sum_exp
         self.input_cache = (p, labels)
-        log_p = shifted - np.log(sum_exp)  # (N, C) log-softmax, finite
-        return -np.sum(labels * log_p) / preds.shape[0]
+        log_p = shifted - np.log(sum_exp)  # (N, C) log-softmax; -inf only where a logit is -inf
+        # Classes with label 0 contribute nothing, even where log_p is -inf (0 * -inf would be nan).
+        weighted = np.multiply(labels, log_p, out=np.zeros_like(log_p), where=labels != 0)  # (N, C)
+        return -np.sum(weighted) / preds.shape[0]
 
     def backward(self, _=None) -> np.ndarray:
-        """Return the gradient w.r.t. the logits, `(p - labels) / N`, shape (N, C)."""
+        """Return the gradient w.r.t. the logits, `(p - labels) / N`, shape (N, C).
+
+        Raises:
+            RuntimeError: if called before forward.
+        """
+        if self.input_cache is None:
+            raise RuntimeError("CrossEntropyLoss.backward called before forward")
         p, labels = self.input_cache
         return (p - labels) / p.shape[0]
 

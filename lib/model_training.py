@@ -8,7 +8,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from lib.model_evaluation import accuracy, check_same_length, evaluate
+from lib.model_evaluation import accuracy, check_batches, evaluate
 from lib.network_base import Module
 from lib.utilities import check_positive_int
 
@@ -43,14 +43,13 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
         mean training loss over batches, training accuracy, summed validation loss, validation accuracy.
 
     Raises:
-        ValueError: on mismatched lengths, non-positive sizes, or N not a multiple of batch_size.
+        ValueError: on mismatched lengths, non-positive sizes, or N or M not a multiple of batch_size.
     """
     num_epochs = check_positive_int(num_epochs, "num_epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    check_same_length(x_train, y_train, "x_train", "y_train")
-    check_same_length(x_val, y_val, "x_val", "y_val")
-    if len(x_train) % batch_size != 0:
-        raise ValueError(f"the training set size ({len(x_train)}) must be a multiple of batch_size ({batch_size})")
+    x_train, y_train, x_val, y_val = (np.asarray(a) for a in (x_train, y_train, x_val, y_val))
+    check_batches(x_train, y_train, batch_size, "x_train", "y_train")
+    check_batches(x_val, y_val, batch_size, "x_val", "y_val")  # checked now, not after the first epoch
     if progress is None:
         progress = sys.stderr.isatty()
 

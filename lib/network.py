@@ -6,7 +6,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from lib.network_base import Module, Parameter
+from lib.network_base import Module, Parameter, check_backward_grad
+from lib.utilities import check_positive_int
 
 
 class Linear(Module):
@@ -23,9 +24,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_int(in_features, "in_features")
+        check_positive_int(out_features, "out_features")
         self.W = Parameter(0.01 * np.random.randn(in_features, out_features), name="W")
         self.b = Parameter(0.01 * np.ones(out_features), name="b")
 
@@ -58,8 +58,13 @@ class Linear(Module):
 
         Returns:
             (N, D) gradient w.r.t. x, or None when `needs_input_grad` is False.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad is not (N, M).
         """
         x = self.input_cache
+        grad = check_backward_grad(self, grad, None if x is None else (x.shape[0], self.W.data.shape[1]))
         self.W.grad += x.T @ grad  # (D, M)
         self.b.grad += grad.sum(axis=0)  # (M,)
         if not self.needs_input_grad:

@@ -14,6 +14,30 @@ from lib.gradient_check import numerical_gradient
 GRADIENT_TOLERANCE = 1e-6
 
 
+def check_backward_grad(module, grad, expected_shape) -> np.ndarray:
+    """Return `grad` as an array after checking that `module.backward` may use it.
+
+    Args:
+        module: the module whose backward is running (named in the messages).
+        grad: the upstream gradient.
+        expected_shape: the output shape of the last forward, or None if forward has not run.
+
+    Returns:
+        `grad` as a numpy array.
+
+    Raises:
+        RuntimeError: if forward has not run (`expected_shape` is None).
+        ValueError: if grad does not have `expected_shape`.
+    """
+    name = type(module).__name__
+    if expected_shape is None:
+        raise RuntimeError(f"{name}.backward called before forward")
+    grad = np.asarray(grad)
+    if grad.shape != tuple(expected_shape):
+        raise ValueError(f"{name}.backward expected grad of shape {tuple(expected_shape)}, got {grad.shape}")
+    return grad
+
+
 class Parameter:
     """A trainable array together with its gradient and optimizer state.
 

@@ -1,4 +1,5 @@
 """Optimizers: plain SGD, SGD with momentum, and Adam, updating `Parameter.data` in place."""
+import inspect
 from typing import Iterable, List, Optional
 
 import numpy as np
@@ -112,16 +113,26 @@ def create_optimizer(name: str, params: Iterable[Parameter], hyperparams: dict) 
         The SGD or Adam instance.
 
     Raises:
-        ValueError: for any other name.
+        ValueError: for any other name, or a hyperparameter the optimizer does not have.
+        TypeError: if hyperparams is not a dict.
     """
     optimizers = {"sgd": SGD, "adam": Adam}
     key = name.lower() if isinstance(name, str) else name
     if key not in optimizers:
         raise ValueError(f"optimizer name must be one of {sorted(optimizers)}, got {name!r}")
+    if not isinstance(hyperparams, dict):
+        raise TypeError(f"hyperparams must be a dict of keyword arguments, got {type(hyperparams).__name__}")
+    allowed = [p for p in inspect.signature(optimizers[key]).parameters if p != "params"]
+    unknown = sorted(set(hyperparams) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown hyperparameters {unknown} for {optimizers[key].__name__}; allowed: {allowed}")
     return optimizers[key](params, **hyperparams)
 
 
 def _as_parameter_list(params: Iterable[Parameter]) -> List[Parameter]:
+    if isinstance(params, Parameter) or not hasattr(params, "__iter__"):
+        raise TypeError(f"params must be an iterable of Parameter objects (e.g. model.parameters()), "
+                        f"got {type(params).__name__}")
     params = list(params)
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):

@@ -36,6 +36,8 @@ def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
     if num_classes < 1:
         raise ValueError(f"num_classes must be >= 1, got {num_classes}")
     y = np.asarray(y).reshape(-1)  # (n,)
+    if y.dtype == bool or not np.issubdtype(y.dtype, np.number):
+        raise TypeError(f"y must hold integer class indices, got dtype {y.dtype}")
     if y.size and not np.issubdtype(y.dtype, np.integer):
         if not np.all(np.equal(np.mod(y, 1), 0)):
             raise TypeError(f"y must hold integer class indices, got dtype {y.dtype}")

@@ -40,3 +40,17 @@ def test_softmax_is_stable_for_huge_scores():
 def test_softmax_backward_is_not_implemented():
     with pytest.raises(NotImplementedError):
         Softmax().backward(np.ones((1, 2)))
+
+
+def test_relu_backward_before_forward_or_with_the_wrong_size():
+    relu = ReLU()
+    with pytest.raises(RuntimeError, match="ReLU.backward called before forward"):
+        relu.backward(np.ones(3))
+    relu(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"expected grad with 6 entries \(shape \(2, 3\)\), got shape \(5,\)"):
+        relu.backward(np.ones(5))
+
+
+def test_softmax_rejects_an_input_without_a_batch_axis():
+    with pytest.raises(ValueError, match=r"Softmax expects scores of shape \(N, K, ...\) with a batch axis"):
+        Softmax()(np.array([1.0, 2.0, 3.0]))

@@ -274,9 +274,28 @@ def test_kernel_larger_than_padded_input():
         Conv2d(1, 2, (3, 5), padding=(0, 1))(np.ones((1, 1, 5, 2)))
 
 
-def test_non_numeric_input():
-    with pytest.raises(TypeError, match="numeric input, got dtype bool"):
-        Conv2d(1, 2, (1, 1))(np.ones((1, 1, 2, 2), dtype=bool))
+@pytest.mark.parametrize("dtype", [bool, complex, object])
+def test_non_real_input(dtype):
+    with pytest.raises(TypeError, match="real-valued input x, got dtype"):
+        Conv2d(1, 2, (1, 1))(np.ones((1, 1, 2, 2), dtype=dtype))
+
+
+def test_backward_before_forward_or_with_the_wrong_shape():
+    layer = Conv2d(1, 2, (3, 3))
+    with pytest.raises(RuntimeError, match="Conv2d.backward called before forward"):
+        layer.backward(np.ones((1, 2, 2, 2)))
+    layer(np.ones((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match=r"Conv2d.backward expected grad of shape \(1, 2, 2, 2\), got \(1, 2, 3, 3\)"):
+        layer.backward(np.ones((1, 2, 3, 3)))
+
+
+def test_flatten_backward_before_forward_or_with_the_wrong_size():
+    flatten = Flatten()
+    with pytest.raises(RuntimeError, match="Flatten.backward called before forward"):
+        flatten.backward(np.ones((2, 3)))
+    flatten(np.ones((2, 3, 4, 5)))
+    with pytest.raises(ValueError, match=r"Flatten.backward expected grad of shape \(2, 60\), got \(2, 59\)"):
+        flatten.backward(np.ones((2, 59)))
 
 
 @pytest.mark.parametrize("stride", [(0, 1), (1, -2), 0])

@@ -52,3 +52,18 @@ def test_rejects_labels_of_a_different_shape():
 def test_rejects_out_of_range_class_indices():
     with pytest.raises(ValueError, match=r"integer labels must lie in \[0, 3\)"):
         CrossEntropyLoss()(np.zeros((2, 3)), np.array([0, 3]))
+
+
+def test_a_minus_infinite_logit_of_a_wrong_class_gives_a_finite_loss():
+    loss = CrossEntropyLoss()(np.array([[0.0, -np.inf]]), np.array([[1.0, 0.0]]))
+    assert loss == 0.0
+
+
+def test_rejects_an_empty_batch():
+    with pytest.raises(ValueError, match=r"preds must be 2-D logits of shape \(N, C\) with N >= 1, got shape \(0, 3\)"):
+        CrossEntropyLoss()(np.zeros((0, 3)), np.zeros((0, 3)))
+
+
+def test_backward_before_forward():
+    with pytest.raises(RuntimeError, match="CrossEntropyLoss.backward called before forward"):
+        CrossEntropyLoss().backward()

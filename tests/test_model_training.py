@@ -46,7 +46,7 @@ def test_evaluate_returns_accuracy_first_and_the_summed_batch_losses(monkeypatch
 
 def test_evaluate_rejects_a_size_not_divisible_by_the_batch_size():
     x, y = make_problem()
-    with pytest.raises(ValueError, match=r"number of samples \(60\) must be a multiple of batch_size \(7\)"):
+    with pytest.raises(ValueError, match=r"number of samples in x_val \(60\) must be a multiple of batch_size \(7\)"):
         evaluate(x, y, make_model(), CrossEntropyLoss(), 7)
 
 
@@ -69,17 +69,36 @@ def test_train_prints_the_course_lines_and_returns_four_arrays(capsys):
     assert model.needs_input_grad  # the first layer's flag is restored
 
 
-def test_train_draws_exactly_one_shuffle_per_epoch_from_the_global_stream():
+class RecordingLinear(Linear):
+    """A Linear layer that remembers every training batch it is given."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.batches = []
+
+    def forward(self, x):
+        if self.training:
+            self.batches.append(np.array(x))
+        return super().forward(x)
+
+
+def test_train_shuffles_one_index_array_once_per_epoch_with_the_global_stream():
+    """The course's order: idx = arange(N) once, then np.random.shuffle(idx) each epoch, nothing else drawn."""
     x, y = make_problem()
-    model = make_model()
+    layer = RecordingLinear(4, 2)
     np.random.seed(42)
-    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 2, 10)
+    train(layer, CrossEntropyLoss(), SGD(layer.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 2, 10)
     after_train = np.random.rand()
     np.random.seed(42)
     idx = np.arange(40)
-    np.random.shuffle(idx)
-    np.random.shuffle(idx)
+    expected = []
+    for _ in range(2):
+        np.random.shuffle(idx)  # the previous epoch's order is shuffled again
+        expected += [x[:40][idx][b:b + 10] for b in range(0, 40, 10)]
     assert np.random.rand() == after_train
+    assert len(layer.batches) == len(expected)
+    for seen, wanted in zip(layer.batches, expected):
+        np.testing.assert_array_equal(seen, wanted)
 
 
 def test_train_is_deterministic_under_a_seed():
@@ -130,5 +149,21 @@ def test_train_rejects_a_non_positive_batch_size(batch_size):
 
 def test_train_rejects_a_training_size_not_divisible_by_the_batch_size():
     x, y = make_problem()
-    with pytest.raises(ValueError, match=r"training set size \(40\) must be a multiple of batch_size \(15\)"):
+    with pytest.raises(ValueError, match=r"samples in x_train \(40\) must be a multiple of batch_size \(15\)"):
         run_train(x[:40], y[:40], 15)
+
+
+def test_train_checks_the_validation_set_before_training(capsys):
+    x, y = make_problem()
+    model = make_model()
+    with pytest.raises(ValueError, match=r"number of samples in x_val \(15\) must be a multiple of batch_size \(10\)"):
+        train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:55], y[40:55], 1, 10)
+    assert capsys.readouterr().out == ""  # no epoch ran
+
+
+def test_train_accepts_lists():
+    x, y = make_problem()
+    model = make_model()
+    results = train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40].tolist(), y[:40].tolist(),
+                    x[40:].tolist(), y[40:].tolist(), 1, 10)
+    assert results[0].shape == (1,)

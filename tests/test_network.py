@@ -54,10 +54,19 @@ def test_linear_rejects_non_2d_input():
         Linear(4, 2)(np.zeros((5, 2, 2)))
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_linear_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match="in_features must be a positive int"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_linear_rejects_bad_sizes(bad, error):
+    with pytest.raises(error, match="in_features must be a positive int"):
         Linear(bad, 2)
+
+
+def test_linear_backward_before_forward_or_with_the_wrong_shape():
+    layer = Linear(3, 2)
+    with pytest.raises(RuntimeError, match="Linear.backward called before forward"):
+        layer.backward(np.ones((4, 2)))
+    layer(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"Linear.backward expected grad of shape \(4, 2\), got \(4, 3\)"):
+        layer.backward(np.ones((4, 3)))
 
 
 def test_linear_skips_the_input_gradient_when_not_needed():

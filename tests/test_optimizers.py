@@ -96,3 +96,15 @@ def test_sgd_rejects_momentum_outside_zero_one(momentum):
 def test_optimizers_reject_non_parameters():
     with pytest.raises(TypeError, match="params must be Parameter objects, got ndarray at position 0"):
         SGD([np.zeros(2)])
+
+
+def test_optimizers_reject_a_single_parameter_instead_of_a_list():
+    with pytest.raises(TypeError, match="params must be an iterable of Parameter objects"):
+        SGD(make_param())
+
+
+def test_create_optimizer_names_unknown_hyperparameters():
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \[.beta.\] for Adam; allowed: \[.lr., .betas"):
+        create_optimizer("adam", [make_param()], {"beta": 0.9})
+    with pytest.raises(TypeError, match="hyperparams must be a dict"):
+        create_optimizer("sgd", [make_param()], None)

@@ -60,3 +60,9 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("labels", [np.array(["a", "b"]), np.array([True, False])])
+def test_one_hot_rejects_non_numeric_labels(labels):
+    with pytest.raises(TypeError, match="y must hold integer class indices"):
+        one_hot_encoding(labels, 3)
