@@ -3,8 +3,8 @@
 Writes the trained parameters to results/conv_model.npz (no pickle) and the learning curves to
 results/conv_learning_curves.png.
 """
-from lib.experiments import (CURVES_FILE, DTYPES, RESULTS_DIR, RESULTS_FILE, experiment_argument_parser,
-                             run_conv_experiment)
+from lib.cli import DTYPES, experiment_argument_parser
+from lib.experiments import CURVES_FILE, RESULTS_DIR, RESULTS_FILE, run_conv_experiment
 
 
 def main():

@@ -6,10 +6,9 @@ results/shifted_samples.png. With --study it also runs the shift study (four mod
 """
 import json
 import sys
-from pathlib import Path
 
-from lib.experiments import (DTYPES, MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data,
-                             experiment_argument_parser)
+from lib.cli import DTYPES, experiment_argument_parser, output_file
+from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data
 from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
 from lib.utilities import atomic_write_text
 
@@ -20,7 +19,7 @@ def main():
                         help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
     parser.add_argument("--study", action="store_true",
                         help="Afterwards run the shift study (trains four models; several minutes).")
-    parser.add_argument("--json", type=Path, default=None,
+    parser.add_argument("--json", type=output_file, default=None,
                         help="Also write the four accuracies (and this command) to this JSON file.")
     args = parser.parse_args()
     dtype, show = DTYPES[args.dtype], args.show or None

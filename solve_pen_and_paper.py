@@ -6,6 +6,7 @@ forward pass. All numbers come from lib.cross_correlation_1d.
 
 Usage: python solve_pen_and_paper.py
 """
+import argparse
 from typing import Sequence
 
 from lib.cross_correlation_1d import format_number as fmt
@@ -57,4 +58,5 @@ def main() -> None:
 
 
 if __name__ == '__main__':
+    argparse.ArgumentParser(description=__doc__).parse_args()  # --help; rejects unknown options
     main()

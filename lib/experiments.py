@@ -14,7 +14,6 @@ with `np.savez` to `results/conv_model.npz` instead and loads them with `allow_p
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -49,29 +48,6 @@ SHIFT = 2  # pixels, right and down, in the second experiment
 MISSING_MODEL_MESSAGE = "Run the first experiment before you run the second experiment."
 
 Results = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-DTYPES = {"float64": np.float64, "float32": np.float32}  # the scripts' --dtype choices
-
-
-def experiment_argument_parser(description: str, show_help: str) -> argparse.ArgumentParser:
-    """The command-line options both experiment scripts share.
-
-    Args:
-        description: the script's docstring, shown by --help.
-        show_help: help text of --show (what the window shows).
-
-    Returns:
-        A parser with --max_datapoints (the course's option), --seed, --dtype and --show.
-    """
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--max_datapoints", type=int, default=10000,
-                        help="Maximum number of datapoints. Default 10000, can be up to 50000.")
-    parser.add_argument("--seed", type=int, default=0, help="Seed of numpy's global random stream. Default 0.")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64",
-                        help="Floating-point type of parameters and data. Default float64.")
-    parser.add_argument("--show", action="store_true", help=show_help)
-    return parser
 
 
 def create_conv_model() -> Module:
@@ -143,8 +119,9 @@ def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64
     cast_parameters(model, dtype)
     x_train, y_train, x_val, y_val = (cast_if_wider(np.asarray(a), dtype) for a in data)
     optimizer = SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
-    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val,
-                 num_epochs, batch_size, progress=progress)
+    # The course's train() has no `progress`; pass it only when asked, so the course's signature suffices.
+    extra = {} if progress is None else {"progress": progress}
+    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size, **extra)
 
 
 def cast_if_wider(array: np.ndarray, dtype) -> np.ndarray:
