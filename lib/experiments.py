@@ -325,7 +325,7 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
     x_val_shifted = shift_data(x_val, SHIFT)
     plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True,
               title="Validation and shifted validation data.", save_path=RESULTS_DIR / SHIFTED_SAMPLES_FILE,
-              show=show, labels=["original"] * 4 + [f"shifted {SHIFT} px right+down"] * 4)
+              show=show, labels=["original"] * 4 + [f"shifted {SHIFT} px \u2198"] * 4)
 
     if seed is not None:
         np.random.seed(seed)
