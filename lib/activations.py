@@ -13,6 +13,7 @@ class ReLU(Module):
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Return `max(0, z)` (same shape and dtype as z) and cache z."""
+        z = np.asarray(z)
         self.input_cache = z
         return np.maximum(z, 0)
 

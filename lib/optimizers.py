@@ -137,6 +137,9 @@ def _as_parameter_list(params: Iterable[Parameter]) -> List[Parameter]:
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
             raise TypeError(f"params must be Parameter objects, got {type(p).__name__} at position {i}")
+        if not isinstance(p.data, np.ndarray) or not np.issubdtype(p.data.dtype, np.floating):
+            raise TypeError(f"parameter {p.name!r} at position {i} must hold a floating-point array to be updated "
+                            f"in place, got {getattr(p.data, 'dtype', type(p.data).__name__)}")
     return params
 
 

@@ -54,3 +54,9 @@ def test_relu_backward_before_forward_or_with_the_wrong_size():
 def test_softmax_rejects_an_input_without_a_batch_axis():
     with pytest.raises(ValueError, match=r"Softmax expects scores of shape \(N, K, ...\) with a batch axis"):
         Softmax()(np.array([1.0, 2.0, 3.0]))
+
+
+def test_relu_accepts_lists():
+    relu = ReLU()
+    np.testing.assert_array_equal(relu([[-1.0, 2.0]]), [[0.0, 2.0]])
+    np.testing.assert_array_equal(relu.backward([[5.0, 5.0]]), [[0.0, 5.0]])

@@ -108,3 +108,8 @@ def test_create_optimizer_names_unknown_hyperparameters():
         create_optimizer("adam", [make_param()], {"beta": 0.9})
     with pytest.raises(TypeError, match="hyperparams must be a dict"):
         create_optimizer("sgd", [make_param()], None)
+
+
+def test_optimizers_reject_integer_parameters():
+    with pytest.raises(TypeError, match="parameter 'n' at position 0 must hold a floating-point array"):
+        SGD([Parameter(np.arange(3), name="n")], lr=0.1)
