@@ -12,7 +12,7 @@ for a model's first layer in training. The loop reference is `tests/conv_referen
 repetitions, it is slow; skipped for the heavy layer unless --loop-heavy). PyTorch runs on the CPU
 with 2 threads when torch is importable, e.g.
 
-    /work/torchvenv/bin/python benchmarks/bench_conv.py
+    .venv-torch/bin/python benchmarks/bench_conv.py
     python benchmarks/bench_conv.py --reps 100       (numpy only when torch is missing)
 
 Targets (float64): Conv2d <= 1.2x PyTorch on each course layer, <= 1.5x on the heavy layer, and

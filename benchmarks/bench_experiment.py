@@ -2,7 +2,7 @@
 
 Times `run_conv_experiment()` with its defaults (10 epochs, 10,000 training and 10,000 validation
 images, batch 50, SGD lr 0.01 momentum 0.9, evaluation after every epoch), data loading included.
-When torch is importable (e.g. `/work/torchvenv/bin/python benchmarks/bench_experiment.py`), it then
+When torch is importable (e.g. `.venv-torch/bin/python benchmarks/bench_experiment.py`), it then
 trains the same model from the same initial weights, on the same data in the same shuffled order,
 with the same batch size and hyperparameters, in PyTorch on the CPU with 2 threads, also loading the
 data and evaluating after every epoch inside the timed region. It prints both times, their ratio and
@@ -154,7 +154,7 @@ def main():
     print(f"numpy (lib):  {numpy_seconds:7.2f} s   final val accuracy {numpy_accuracy:.4f}")
     print("numpy runs (s): " + ", ".join(f"{t:.2f}" for t, _ in numpy_runs))
     if torch_python is None:
-        print("PyTorch: not importable here; add --torch-python /work/torchvenv/bin/python for the comparison")
+        print("PyTorch: not importable here; add --torch-python .venv-torch/bin/python for the comparison")
         return
     print("PyTorch runs (s): " + ", ".join(f"{t:.2f}" for t, _ in torch_runs))
     torch_seconds, torch_accuracy = min(torch_runs)
