@@ -4,13 +4,11 @@ Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here).
 results/shifted_samples.png. With --study it also runs the shift study (four models, shifts of
 0-6 pixels and four directions) and writes results/shift_study.csv and results/shift_study.png.
 """
-import json
 import sys
 
 from lib.cli import DTYPES, experiment_argument_parser, output_file
-from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, compare_on_shifted_data
+from lib.experiments import MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, run_shifted_conv_experiment
 from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
-from lib.utilities import atomic_write_text
 
 
 def main():
@@ -24,9 +22,10 @@ def main():
     args = parser.parse_args()
     dtype, show = DTYPES[args.dtype], args.show or None
 
+    command = "python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:])
     try:
-        accuracies = compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype,
-                                             train_cnn=args.train_cnn, show=show)
+        run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
+                                    show=show, json_path=args.json, command=command)
     except RuntimeError as error:
         if str(error) != MISSING_MODEL_MESSAGE:
             raise
@@ -34,8 +33,6 @@ def main():
                  "Run `python run_conv_experiment.py` first, or add --train-cnn to train it here.")
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
     if args.json is not None:
-        record = dict(accuracies, command="python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:]))
-        atomic_write_text(args.json, json.dumps(record, indent=2) + "\n")
         print(f"Saved the accuracies to {args.json}")
     if args.study:
         run_shift_study(args.max_datapoints, seed=args.seed, dtype=dtype, show=show)

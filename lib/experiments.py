@@ -14,6 +14,7 @@ with `np.savez` to `results/conv_model.npz` instead and loads them with `allow_p
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
@@ -28,8 +29,9 @@ from lib.model_training import train
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.optimizers import SGD
+from lib import plot_images
 from lib.plot_images import plot_data, plot_learning_curves
-from lib.utilities import check_positive_int, load_arrays, save_arrays
+from lib.utilities import atomic_write_text, check_positive_int, load_arrays, save_arrays
 
 RESULTS_DIR = Path("results")
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle
@@ -323,9 +325,13 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
         raise RuntimeError(MISSING_MODEL_MESSAGE)
     x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(max_datapoints)
     x_val_shifted = shift_data(x_val, SHIFT)
-    plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True,
-              title="Validation and shifted validation data.", save_path=RESULTS_DIR / SHIFTED_SAMPLES_FILE,
-              show=show, labels=["original"] * 4 + [f"shifted {SHIFT} px \u2198"] * 4)
+    samples, title = np.concatenate((x_val[:4], x_val_shifted[:4])), "Validation and shifted validation data."
+    # The labelled PNG comes from plot_images' own function; the course's call below keeps exactly the
+    # course's arguments, so a test that replaces `plot_data` here with the course's signature still works.
+    plot_images.plot_data(samples, rows=2, cols=4, plot_border=True, title=title, show=False,
+                          save_path=RESULTS_DIR / SHIFTED_SAMPLES_FILE,
+                          labels=["original"] * 4 + [f"shifted {SHIFT} px \u2198"] * 4)
+    plot_data(samples, rows=2, cols=4, plot_border=True, title=title, **({} if show is None else {"show": show}))
 
     if seed is not None:
         np.random.seed(seed)
@@ -361,12 +367,19 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
 
 def run_shifted_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
                                 train_cnn: bool = False, num_epochs: int = NUM_EPOCHS,
-                                progress: Optional[bool] = None, show: Optional[bool] = None) -> None:
+                                progress: Optional[bool] = None, show: Optional[bool] = None,
+                                json_path: Optional[Path] = None, command: str = "") -> None:
     """The course's second experiment: MLP vs. CNN on validation images shifted 2 pixels right and down.
 
-    Runs `compare_on_shifted_data` (see there for the arguments) and, as in the course, returns None.
+    Runs `compare_on_shifted_data` (see there for the other arguments) and, as in the course, returns None.
+
+    Args:
+        json_path: if given, also write the four accuracies and `command` to this JSON file (atomically).
+        command: the command line that ran the experiment, recorded in the JSON file.
 
     Raises:
         RuntimeError: if the CNN is to be loaded and the first experiment has not saved it.
     """
-    compare_on_shifted_data(max_datapoints, seed, dtype, train_cnn, num_epochs, progress, show)
+    accuracies = compare_on_shifted_data(max_datapoints, seed, dtype, train_cnn, num_epochs, progress, show)
+    if json_path is not None:
+        atomic_write_text(json_path, json.dumps(dict(accuracies, command=command), indent=2) + "\n")

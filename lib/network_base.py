@@ -149,12 +149,12 @@ class Module:
             raise RuntimeError(f"Check of gradient w.r.t. {what} for {self} failed. "
                                f"Error {error:.4E} > {tolerance:.4E}.")
 
-    def check_gradients_wrt_input(self, input_args: tuple, tolerance: float) -> None:
+    def check_gradients_wrt_input(self, input_args: tuple, tol: float) -> None:
         """Compare the gradient w.r.t. the first input with centred differences (float64).
 
         Args:
             input_args: tuple of forward's arguments; the first one is differentiated.
-            tolerance: largest allowed error per output (2-norm of the difference / outputs).
+            tol: largest allowed error per output (2-norm of the difference / outputs).
 
         Raises:
             RuntimeError: if the check fails or `backward` returns no input gradient.
@@ -166,16 +166,16 @@ class Module:
         analytic = self._analytic_backward(args)
         if analytic is None:
             raise RuntimeError(f"{self} returned no input gradient; set needs_input_grad = True")
-        self._check_error(analytic, numeric, num_outputs, tolerance, "input")
+        self._check_error(analytic, numeric, num_outputs, tol, "input")
 
-    def check_gradients_wrt_params(self, input_args: tuple, tolerance: float) -> None:
+    def check_gradients_wrt_params(self, input_args: tuple, tol: float) -> None:
         """Compare each parameter's accumulated gradient with centred differences (float64).
 
         Each parameter's data is replaced by a float64 copy during its check and restored after.
 
         Args:
             input_args: tuple of forward's arguments.
-            tolerance: largest allowed error per output (2-norm of the difference / outputs).
+            tol: largest allowed error per output (2-norm of the difference / outputs).
 
         Raises:
             RuntimeError: if the check of any parameter fails.
@@ -191,4 +191,4 @@ class Module:
             finally:
                 param.data = original
                 self._zero_grad()
-            self._check_error(analytic, numeric, num_outputs, tolerance, f"param '{param.name}'")
+            self._check_error(analytic, numeric, num_outputs, tol, f"param '{param.name}'")

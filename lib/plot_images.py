@@ -123,8 +123,8 @@ def plot_learning_curves(train_costs: Sequence[float], train_accuracies: Sequenc
     epochs = np.arange(1, len(curves["train_costs"]) + 1)
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     for ax, kind in ((loss_ax, "costs"), (acc_ax, "accuracies")):
-        ax.plot(epochs, curves["train_" + kind], marker="o", label="training")
-        ax.plot(epochs, curves["eval_" + kind], marker="o", label="evaluation")
+        ax.plot(epochs, curves["train_" + kind], marker="o", label="training (running mean during the epoch)")
+        ax.plot(epochs, curves["eval_" + kind], marker="o", label="evaluation (after the epoch)")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_ylabel("loss" if kind == "costs" else "accuracy")

@@ -6,6 +6,7 @@ lands in tmp_path. Accuracies are never asserted; what is checked is shapes, fil
 lines, that the loss falls, reproducibility and that a saved model reloads to the same predictions.
 """
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -201,6 +202,26 @@ def test_second_experiment_prints_the_four_course_lines_and_saves_the_samples(fa
     assert [line.split(":  ")[0] for line in lines] == labels  # print("<label>: ", value)
     assert lines[2] == f"{labels[2]}:  {trained_cnn[3][-1]}"  # the reloaded CNN is the trained one
     assert Path("results/shifted_samples.png").stat().st_size > 0
+
+
+def test_second_experiment_calls_plot_data_with_exactly_the_courses_arguments(fake_mnist, trained_cnn, monkeypatch):
+    calls = []
+
+    def course_plot_data(data, rows=5, cols=4, plot_border=True, title=""):  # the course's signature
+        calls.append((data.shape, rows, cols, plot_border, title))
+
+    monkeypatch.setattr(experiments, "plot_data", course_plot_data)
+    run_shifted_conv_experiment(100, seed=0, num_epochs=1, progress=False)
+    assert calls == [((8, 1, 28, 28), 2, 4, True, "Validation and shifted validation data.")]
+    assert Path("results/shifted_samples.png").is_file()  # the labelled figure is saved all the same
+
+
+def test_second_experiment_writes_the_accuracies_to_json(fake_mnist, trained_cnn):
+    run_shifted_conv_experiment(100, seed=0, num_epochs=1, progress=False, show=False,
+                                json_path=Path("acc.json"), command="python run_shifted_conv_experiment.py")
+    record = json.loads(Path("acc.json").read_text())
+    assert sorted(record) == ["cnn_val", "cnn_val_shifted", "command", "mlp_val", "mlp_val_shifted"]
+    assert record["command"] == "python run_shifted_conv_experiment.py"
 
 
 def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained_cnn):

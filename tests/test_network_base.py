@@ -101,3 +101,11 @@ def test_numerical_gradient_rejects_integer_arrays():
 def test_rel_error():
     assert rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
     assert rel_error(np.array([1.0]), np.array([3.0])) == pytest.approx(0.5)
+
+
+def test_the_gradient_check_helpers_take_the_course_keyword_tol():
+    x = np.random.RandomState(0).randn(4, 3)
+    Square().check_gradients_wrt_input((x,), tol=1e-6)
+    Square().check_gradients_wrt_params((x,), tol=1e-6)
+    with pytest.raises(RuntimeError):
+        Square(wrong_backward=True).check_gradients_wrt_input((x + 2,), tol=1e-6)
