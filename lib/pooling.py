@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.network_base import Module
+from lib.network_base import Module, check_backward_grad
 
 
 class GlobalAvgPool2d(Module):
@@ -50,9 +50,15 @@ class GlobalAvgPool2d(Module):
 
         Returns:
             (N, C, H, W) gradient w.r.t. x: `grad / (H * W)` at every position.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad is not (N, C).
         """
-        n, c, h, w = self.input_cache
-        grad = np.asarray(grad).reshape(n, c, 1, 1)  # (N, C, 1, 1)
+        shape = self.input_cache
+        grad = check_backward_grad(self, grad, None if shape is None else shape[:2])
+        n, c, h, w = shape
+        grad = grad.reshape(n, c, 1, 1)  # (N, C, 1, 1)
         # A broadcast view would be read-only and alias one value per map; the layer below may
         # write into its incoming gradient, so return a real array.
         return np.broadcast_to(grad / (h * w), (n, c, h, w)).copy()  # (N, C, H, W)

@@ -63,3 +63,12 @@ def test_moving_content_inside_the_map_does_not_change_the_output():
 def test_rejects_inputs_that_are_not_non_empty_4d_maps(shape):
     with pytest.raises(ValueError, match="GlobalAvgPool2d expects"):
         GlobalAvgPool2d()(np.zeros(shape))
+
+
+def test_backward_before_forward_or_with_the_wrong_shape():
+    pool = GlobalAvgPool2d()
+    with pytest.raises(RuntimeError, match="GlobalAvgPool2d.backward called before forward"):
+        pool.backward(np.ones((2, 3)))
+    pool(np.ones((2, 3, 4, 4)))
+    with pytest.raises(ValueError, match=r"GlobalAvgPool2d.backward expected grad of shape \(2, 3\), got \(3, 2\)"):
+        pool.backward(np.ones((3, 2)))
