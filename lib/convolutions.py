@@ -6,35 +6,22 @@ Shape letters used in comments and docstrings:
     KH, KW = kernel height and width, OH, OW = output height and width,
     P = OH * OW * N (number of output positions over the whole batch).
 
-How `Conv2d` computes (the "why" of the memory layout):
-    The padded input is kept "batch innermost", as a (C, HP, WP, N) array. A read-only strided
-    view of it enumerates every patch, (C, KH, KW, OH, OW, N), and copying that view into the
-    patch matrix (C*KH*KW, P) is the only im2col copy; with N innermost it copies runs of N
-    contiguous numbers instead of runs of KW, and the col2im of the backward pass adds runs of N
-    as well (both measured faster than the natural (N, C, H, W) order, notes/conv.md). One
-    `np.matmul` with the (F, C*KH*KW) weights gives the (F, OH, OW, N) output, returned as an
-    (N, F, OH, OW) view. Feeding that view to the next layer (ReLU keeps the layout, the next
-    Conv2d pads it with one nearly contiguous copy) keeps a network in the fast layout without
-    any extra transposing copy.
+How `Conv2d` computes: `im2col` (lib/im2col.py) copies every patch of the padded input, kept batch
+innermost as (C, HP, WP, N), into a (C*KH*KW, P) matrix; one `np.matmul` with the (F, C*KH*KW)
+weights gives the (F, OH, OW, N) output, returned as an (N, F, OH, OW) view. Feeding that view to
+the next layer (ReLU keeps the layout, the next Conv2d pads it with one nearly contiguous copy)
+keeps a network in the fast layout without any extra transposing copy. Backward is the same
+product transposed, and `col2im` adds the patch gradients back onto the input.
 """
 from __future__ import annotations
 
-import numbers
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from lib.network_base import Module, Parameter, check_backward_grad
-
-IntPair = Union[int, Sequence[int]]
-
-
-def _as_int(value, name: str) -> int:
-    """Return `value` as a Python int; TypeError for bools, floats and anything non-integral."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
-    return int(value)
+from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_int, check_int_pair
+from lib.im2col import col2im, im2col, pad_batch_inner, unpad_to_batch_first
+from lib.network_base import Module, Parameter
 
 
 def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int],
@@ -64,7 +51,7 @@ def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int]
     for name, seq in args.items():
         if isinstance(seq, (str, bytes)) or not hasattr(seq, "__len__"):
             raise TypeError(f"{name} must be a list or tuple of ints, got {seq!r}")
-        values[name] = [_as_int(v, f"{name}[{d}]") for d, v in enumerate(seq)]
+        values[name] = [check_int(v, f"{name}[{d}]") for d, v in enumerate(seq)]
     lengths = {name: len(v) for name, v in values.items()}
     if len(set(lengths.values())) != 1:
         raise ValueError(f"input_shape, kernel_size, stride and padding must have the same length, got lengths "
@@ -97,17 +84,6 @@ def _by_output_row(matrix: np.ndarray, out_h: int) -> np.ndarray:
     return matrix.reshape(matrix.shape[0], out_h, -1).transpose(1, 0, 2)  # (OH, K, OW*N) view
 
 
-def _int_pair(value: IntPair, name: str) -> Tuple[int, int]:
-    """Normalise an int or a 2-sequence of ints (tuple, list, array) to a tuple of two Python ints."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value), int(value))
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be an int or a tuple of 2 ints (height, width), got {value!r}")
-    if len(value) != 2:
-        raise ValueError(f"{name} must be a tuple of 2 ints (height, width), got {len(value)} values: {value!r}")
-    return (_as_int(value[0], f"{name}[0]"), _as_int(value[1], f"{name}[1]"))
-
-
 class Conv2d(Module):
     """2-D convolution layer (cross-correlation, no kernel flip), PyTorch layout, vectorized.
 
@@ -134,9 +110,6 @@ class Conv2d(Module):
         b: Parameter "conv_bias", (F, 1, 1).
         input_cache: the padded input of the last forward, (N, C, HP, WP): a view of a
             (C, HP, WP, N) array, or x itself when the padding is (0, 0).
-        needs_input_grad: when False, `backward` accumulates the parameter gradients and returns
-            None without computing the input gradient (the training loop sets it on a model's
-            first layer, whose input gradient nobody reads).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair,
@@ -157,15 +130,11 @@ class Conv2d(Module):
         """
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if _as_int(value, name) <= 0:
+            if check_int(value, name) <= 0:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        kernel_size = _int_pair(kernel_size, "kernel_size")
-        stride = _int_pair(stride, "stride")
-        padding = _int_pair(padding, "padding")
-        for name, pair, smallest in (("kernel_size", kernel_size, 1), ("stride", stride, 1), ("padding", padding, 0)):
-            if min(pair) < smallest:
-                expected = "positive" if smallest else "non-negative"
-                raise ValueError(f"{name} must be {expected} ints (height, width), got {pair}")
+        kernel_size = check_int_pair(kernel_size, "kernel_size", minimum=1)
+        stride = check_int_pair(stride, "stride", minimum=1)
+        padding = check_int_pair(padding, "padding", minimum=0)
         # The course's provided initialisation, in this order; W is the only random draw.
         self.out_channels, self.in_channels = int(out_channels), int(in_channels)
         self.kernel_size, self.stride, self.pad = kernel_size, stride, padding
@@ -193,46 +162,8 @@ class Conv2d(Module):
         h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
         return int(input_shape[0]), self.out_channels, h, w
 
-    def _check_input(self, x) -> np.ndarray:
-        """Return x as an array after checking it is a numeric (N, C, H, W) batch with C channels."""
-        x = np.asarray(x)
-        if x.ndim != 4:
-            raise ValueError(f"Conv2d expects a 4-D input (N, C, H, W), got a {x.ndim}-D input of shape {x.shape}")
-        if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-            raise TypeError(f"Conv2d expects a real-valued input x, got dtype {x.dtype}")
-        if x.shape[1] != self.in_channels:
-            raise ValueError(f"Conv2d expected input with {self.in_channels} channels, got {x.shape[1]} "
-                             f"(input shape {x.shape})")
-        return x
-
-    def _padded_batch_inner(self, x: np.ndarray) -> np.ndarray:
-        """Zero-padded input in batch-innermost order, (C, HP, WP, N); a view of x when there is no padding."""
-        ph, pw = self.pad
-        x_t = x.transpose(1, 2, 3, 0)  # (C, H, W, N) view
-        if ph == 0 and pw == 0:
-            return x_t
-        c, h, w, n = x_t.shape
-        xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)  # (C, HP, WP, N)
-        xp[:, ph:ph + h, pw:pw + w, :] = x_t  # the one copy of the input: padding needs it anyway
-        return xp
-
-    def _patch_matrix(self, xp: np.ndarray, out_hw: Tuple[int, int], dtype) -> np.ndarray:
-        """Copy every (C, KH, KW) patch of the (C, HP, WP, N) padded input into a (C*KH*KW, P) matrix."""
-        kh, kw = self.kernel_size
-        sh, sw = self.stride
-        c, _, _, n = xp.shape
-        st_c, st_h, st_w, st_n = xp.strides
-        # Safe: shape and strides only reach elements inside xp (the last patch starts at
-        # (OH-1)*SH <= HP-KH), and writeable=False forbids writing through overlapping patches.
-        patches = as_strided(xp, shape=(c, kh, kw, out_hw[0], out_hw[1], n),
-                             strides=(st_c, st_h, st_w, st_h * sh, st_w * sw, st_n),
-                             writeable=False)  # (C, KH, KW, OH, OW, N) view
-        matrix = np.empty(patches.shape, dtype=dtype)  # (C, KH, KW, OH, OW, N)
-        np.copyto(matrix, patches)  # the im2col copy, cast to the compute dtype on the way
-        return matrix.reshape(c * kh * kw, -1)  # (C*KH*KW, P)
-
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Cross-correlate x with the filters and add the bias; one matrix product, no Python loop.
+        """Cross-correlate x with the filters and add the bias: `out = W_matrix @ im2col(x_padded) + b`.
 
         Caches the padded input in `input_cache` and, in training mode, the patch matrix.
 
@@ -247,15 +178,15 @@ class Conv2d(Module):
             ValueError: if x is not 4-D, has not C channels, or the kernel does not fit the padded input.
             TypeError: if x is not numeric.
         """
-        x = self._check_input(x)
+        x = check_feature_maps(x, "Conv2d", self.in_channels)
         try:
             n, f, oh, ow = self._compute_output_shape(x.shape)
         except ValueError as error:  # the kernel does not fit: say which input and layer
             raise ValueError(f"{self} cannot be applied to an input of shape {x.shape}: {error}") from None
         dtype = np.result_type(x.dtype, self.W.data.dtype)
-        xp = self._padded_batch_inner(x)  # (C, HP, WP, N)
+        xp = pad_batch_inner(x, self.pad)  # (C, HP, WP, N)
         self.input_cache = x if self.pad == (0, 0) else xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP)
-        patches = self._patch_matrix(xp, (oh, ow), dtype)  # (C*KH*KW, P)
+        patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype)  # (C*KH*KW, P)
         weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # (F, C*KH*KW)
         out = np.empty((f, patches.shape[1]), dtype=dtype)  # (F, P)
         np.matmul(weights, _by_output_row(patches, oh), out=_by_output_row(out, oh))  # the one matmul
@@ -265,19 +196,51 @@ class Conv2d(Module):
         self._output_shape = (n, f, oh, ow)
         return out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)  # (N, F, OH, OW) view
 
-    def backward(self, grad: np.ndarray) -> Optional[np.ndarray]:
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         """Accumulate the filter and bias gradients and return the gradient w.r.t. the (unpadded) input.
 
-        `W.grad += grad . patches` (one contraction), `b.grad += grad` summed over N, OH, OW, and
-        the input gradient scatters `W^T grad` back over the patches (col2im), looping only over
-        the KH*KW kernel offsets.
+        `W.grad += grad . patches^T`, `b.grad += grad` summed over N, OH, OW (see `backward_params`),
+        and the input gradient is `col2im(W_matrix^T @ grad)`: every patch's gradient added back
+        onto the input positions it was read from.
 
         Args:
             grad: (N, F, OH, OW) gradient of the loss w.r.t. the output of the last forward.
 
         Returns:
             (N, C, H, W) gradient w.r.t. x (a view of a (C, HP, WP, N) array), in the result dtype
-            of grad, x and W; None when `needs_input_grad` is False.
+            of grad, x and W.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad does not have the output's shape.
+        """
+        grad_t = self._accumulate_param_grads(grad)  # (F, P)
+        n, f, oh, ow = self._output_shape
+        _, c, hp, wp = self.input_cache.shape
+        kh, kw = self.kernel_size
+        # Kernel offsets first, so that col2im adds one contiguous (C, OH, OW, N) block per offset.
+        weights_t = self.W.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f).astype(grad_t.dtype, copy=False)
+        grad_patches = np.empty((kh * kw * c, grad_t.shape[1]), dtype=grad_t.dtype)  # (KH*KW*C, P)
+        np.matmul(weights_t, _by_output_row(grad_t, oh), out=_by_output_row(grad_patches, oh))
+        grad_xp = col2im(grad_patches.reshape(kh, kw, c, oh, ow, n), (c, hp, wp, n), self.stride)  # (C, HP, WP, N)
+        return unpad_to_batch_first(grad_xp, self.pad)  # (N, C, H, W)
+
+    def backward_params(self, grad: np.ndarray) -> None:
+        """Accumulate `W.grad` and `b.grad` only, without the input gradient (see `Module.backward_params`).
+
+        Args:
+            grad: (N, F, OH, OW) gradient w.r.t. the output.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad does not have the output's shape.
+        """
+        self._accumulate_param_grads(grad)
+
+    def _accumulate_param_grads(self, grad: np.ndarray) -> np.ndarray:
+        """`W.grad += grad . patches^T` and `b.grad += sum of grad`; return grad as an (F, P) matrix.
+
+        Releases the cached patch matrix (a second backward after the same forward rebuilds it).
 
         Raises:
             RuntimeError: if called before forward.
@@ -285,31 +248,16 @@ class Conv2d(Module):
         """
         grad = check_backward_grad(self, grad, self._output_shape)
         n, f, oh, ow = self._output_shape
-        _, c, hp, wp = self.input_cache.shape
-        kh, kw = self.kernel_size
-        sh, sw = self.stride
-        ph, pw = self.pad
         dtype = np.result_type(grad.dtype, self._dtype)
         grad_t = np.ascontiguousarray(grad.transpose(1, 2, 3, 0), dtype=dtype).reshape(f, -1)  # (F, P)
         patches = self._patches
         if patches is None:  # eval mode, or a second backward after the same forward
-            patches = self._patch_matrix(self.input_cache.transpose(1, 2, 3, 0), (oh, ow), dtype)
+            patches = im2col(self.input_cache.transpose(1, 2, 3, 0), self.kernel_size, self.stride, (oh, ow), dtype)
         grad_w = np.matmul(_by_output_row(grad_t, oh), _by_output_row(patches, oh).transpose(0, 2, 1))
         self.W.grad += grad_w.sum(axis=0).reshape(self.W.data.shape)  # (OH, F, C*KH*KW) -> (F, C, KH, KW)
         self.b.grad += grad_t.sum(axis=1).reshape(f, 1, 1)
-        self._patches = patches = None  # free the patch matrix before allocating its gradient
-        if not self.needs_input_grad:
-            return None
-        # Kernel offsets first, so that each offset's slice below is one contiguous (C, OH, OW, N) block.
-        weights_t = self.W.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f).astype(dtype, copy=False)
-        grad_patches = np.empty((kh * kw * c, grad_t.shape[1]), dtype=dtype)  # (KH*KW*C, P)
-        np.matmul(weights_t, _by_output_row(grad_t, oh), out=_by_output_row(grad_patches, oh))
-        grad_patches = grad_patches.reshape(kh, kw, c, oh, ow, n)  # (KH, KW, C, OH, OW, N)
-        grad_xp = np.zeros((c, hp, wp, n), dtype=dtype)  # (C, HP, WP, N)
-        for u in range(kh):  # col2im: add each kernel offset's contribution to the positions it read
-            for v in range(kw):
-                grad_xp[:, u:u + sh * oh:sh, v:v + sw * ow:sw, :] += grad_patches[u, v]
-        return grad_xp[:, ph:ph + hp - 2 * ph, pw:pw + wp - 2 * pw, :].transpose(3, 0, 1, 2)  # (N, C, H, W)
+        self._patches = None  # free the patch matrix before backward allocates the patch gradient
+        return grad_t
 
 
 Conv2D = Conv2d  # the exercise sheet's spelling

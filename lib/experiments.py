@@ -31,7 +31,8 @@ from lib.network_base import Module
 from lib.optimizers import SGD
 from lib import plot_images
 from lib.plot_images import plot_data, plot_learning_curves
-from lib.utilities import atomic_write_text, check_positive_int, load_arrays, save_arrays
+from lib.checks import check_positive_int
+from lib.utilities import atomic_write_text, load_arrays, save_arrays
 
 RESULTS_DIR = Path("results")
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle

@@ -3,8 +3,8 @@ from typing import Tuple
 
 import numpy as np
 
+from lib.checks import check_batches, check_positive_int
 from lib.network_base import Module
-from lib.utilities import check_positive_int
 
 # The model sees this many samples per forward pass during evaluation (rounded down to a
 # multiple of the batch size): larger matrix products are faster than many small ones.
@@ -66,18 +66,3 @@ def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Modul
                for start in range(0, len(x_val), batch_size))
     return accuracy(y_val, predictions), cost
 
-
-def check_batches(x: np.ndarray, y: np.ndarray, batch_size: int, x_name: str, y_name: str) -> None:
-    """Raise ValueError unless x and y hold the same, non-zero number of samples, a multiple of batch_size."""
-    check_same_length(x, y, x_name, y_name)
-    if len(x) % batch_size != 0:
-        raise ValueError(f"the number of samples in {x_name} ({len(x)}) must be a multiple of "
-                         f"batch_size ({batch_size})")
-
-
-def check_same_length(x: np.ndarray, y: np.ndarray, x_name: str, y_name: str) -> None:
-    """Raise ValueError unless `x` and `y` hold the same, non-zero number of samples."""
-    if len(x) != len(y):
-        raise ValueError(f"{x_name} and {y_name} must have the same length, got {len(x)} and {len(y)}")
-    if len(x) == 0:
-        raise ValueError(f"{x_name} and {y_name} must not be empty")

@@ -8,9 +8,9 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from lib.model_evaluation import accuracy, check_batches, evaluate
+from lib.checks import check_batches, check_positive_int
+from lib.model_evaluation import accuracy, evaluate
 from lib.network_base import Module
-from lib.utilities import check_positive_int
 
 
 def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_train: np.ndarray,
@@ -21,8 +21,9 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
     Each epoch prints "Epoch e / N:", shuffles the index array in place (`np.random.shuffle`), takes
     the shuffled data, and for every batch runs zero_grad, forward, loss, backward and step; then it
     calls `scheduler.step()` (if given), switches to eval mode and prints the training accuracy and
-    cost and the validation accuracy. The model's first layer skips its unused input gradient while
-    training (see `Module.needs_input_grad`); the flag is restored afterwards.
+    cost and the validation accuracy. The backward pass is `model.backward_params`, which skips the
+    gradient w.r.t. the input data that nobody reads (`Module.backward_params`; a model that is not a
+    `Module` gets `backward`).
 
     Args:
         model: the module to train.
@@ -56,26 +57,21 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
     train_costs, train_accuracies = np.zeros(num_epochs), np.zeros(num_epochs)
     eval_costs, eval_accuracies = np.zeros(num_epochs), np.zeros(num_epochs)
     idx = np.arange(len(x_train))
-    saved_flag = _skip_first_input_grad(model)
-    try:
-        for epoch in range(num_epochs):
-            print(f"Epoch {epoch + 1} / {num_epochs}:")
-            np.random.shuffle(idx)
-            x_epoch, y_epoch = x_train[idx], y_train[idx]
-            model.train()
-            train_costs[epoch], predictions = _run_epoch(model, loss_fn, optimizer, x_epoch, y_epoch,
-                                                         batch_size, progress)
-            if scheduler is not None:
-                scheduler.step()
-            model.eval()
-            train_accuracies[epoch] = accuracy(y_epoch, predictions)
-            print(f"  Training Accuracy: {train_accuracies[epoch]:.4f}")
-            print(f"  Training Cost: {train_costs[epoch]:.4f}")
-            eval_accuracies[epoch], eval_costs[epoch] = evaluate(x_val, y_val, model, loss_fn, batch_size)
-            print(f"  Eval Accuracy: {eval_accuracies[epoch]:.4f}")
-    finally:
-        if isinstance(model, Module):
-            model.needs_input_grad = saved_flag
+    for epoch in range(num_epochs):
+        print(f"Epoch {epoch + 1} / {num_epochs}:")
+        np.random.shuffle(idx)
+        x_epoch, y_epoch = x_train[idx], y_train[idx]
+        model.train()
+        train_costs[epoch], predictions = _run_epoch(model, loss_fn, optimizer, x_epoch, y_epoch,
+                                                     batch_size, progress)
+        if scheduler is not None:
+            scheduler.step()
+        model.eval()
+        train_accuracies[epoch] = accuracy(y_epoch, predictions)
+        print(f"  Training Accuracy: {train_accuracies[epoch]:.4f}")
+        print(f"  Training Cost: {train_costs[epoch]:.4f}")
+        eval_accuracies[epoch], eval_costs[epoch] = evaluate(x_val, y_val, model, loss_fn, batch_size)
+        print(f"  Eval Accuracy: {eval_accuracies[epoch]:.4f}")
     return train_costs, train_accuracies, eval_costs, eval_accuracies
 
 
@@ -83,6 +79,7 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
                progress: bool) -> Tuple[float, np.ndarray]:
     """One pass over (already shuffled) data; return the mean batch loss and all predictions (N, C)."""
     num_batches = len(x) // batch_size
+    backward = model.backward_params if isinstance(model, Module) else model.backward
     costs = np.zeros(num_batches)
     predictions = []
     for b in range(num_batches):
@@ -90,7 +87,7 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
         optimizer.zero_grad()
         preds = model(x_batch)
         costs[b] = loss_fn(preds, y_batch)
-        model.backward(loss_fn.backward())
+        backward(loss_fn.backward())
         optimizer.step()
         predictions.append(preds)
         if progress and (b % 10 == 9 or b == num_batches - 1):
@@ -101,10 +98,3 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
         sys.stderr.flush()
     return float(costs.mean()), np.concatenate(predictions)
 
-
-def _skip_first_input_grad(model) -> bool:
-    """Tell a Module model that nobody reads its input gradient; return the flag to restore."""
-    saved_flag = getattr(model, "needs_input_grad", True)
-    if isinstance(model, Module):
-        model.needs_input_grad = False
-    return saved_flag

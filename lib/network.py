@@ -6,8 +6,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from lib.network_base import Module, Parameter, check_backward_grad
-from lib.utilities import check_positive_int
+from lib.checks import check_backward_grad, check_positive_int
+from lib.network_base import Module, Parameter
 
 
 class Linear(Module):
@@ -57,19 +57,26 @@ class Linear(Module):
             grad: (N, M) gradient of the loss w.r.t. the output.
 
         Returns:
-            (N, D) gradient w.r.t. x, or None when `needs_input_grad` is False.
+            (N, D) gradient w.r.t. x.
 
         Raises:
             RuntimeError: if called before forward.
             ValueError: if grad is not (N, M).
         """
+        grad = self._accumulate_param_grads(grad)
+        return grad @ self.W.data.T  # (N, D)
+
+    def backward_params(self, grad: np.ndarray) -> None:
+        """Accumulate `W.grad` and `b.grad` only, without the input gradient (see `Module.backward_params`)."""
+        self._accumulate_param_grads(grad)
+
+    def _accumulate_param_grads(self, grad: np.ndarray) -> np.ndarray:
+        """Check grad, add `x.T @ grad` to `W.grad` and `grad.sum(0)` to `b.grad`; return grad as an array."""
         x = self.input_cache
         grad = check_backward_grad(self, grad, None if x is None else (x.shape[0], self.W.data.shape[1]))
         self.W.grad += x.T @ grad  # (D, M)
         self.b.grad += grad.sum(axis=0)  # (M,)
-        if not self.needs_input_grad:
-            return None
-        return grad @ self.W.data.T  # (N, D)
+        return grad
 
     def parameters(self) -> Tuple[Parameter, Parameter]:
         """Return `(W, b)`."""
@@ -84,8 +91,6 @@ class Sequential(Module):
 
     Attributes:
         modules: the modules, in order.
-        needs_input_grad: reads and sets the flag of the first module, the only one whose input
-            gradient can be unused (see `Module`).
     """
 
     def __init__(self, *modules: Module):
@@ -95,15 +100,6 @@ class Sequential(Module):
                 raise TypeError("Sequential expects Module instances, "
                                 f"got {type(module).__name__} at position {position}")
         self.modules = list(modules)
-
-    @property
-    def needs_input_grad(self) -> bool:
-        return self.modules[0].needs_input_grad if self.modules else True
-
-    @needs_input_grad.setter
-    def needs_input_grad(self, value: bool) -> None:
-        if self.modules:
-            self.modules[0].needs_input_grad = bool(value)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Feed x through every module in order and return the last output."""
@@ -118,15 +114,30 @@ class Sequential(Module):
             grad: gradient w.r.t. the output of the last module.
 
         Returns:
-            Gradient w.r.t. the input of the first module (None if it skipped that work).
+            Gradient w.r.t. the input of the first module.
         """
         for module in reversed(self.modules):
             grad = module.backward(grad)
         return grad
 
+    def backward_params(self, grad: np.ndarray) -> None:
+        """Backward through every module but the first, whose input gradient nobody reads.
+
+        The first module gets `backward_params`, so it accumulates its parameter gradients without
+        computing the gradient w.r.t. the network's input (see `Module.backward_params`).
+        """
+        for module in reversed(self.modules[1:]):
+            grad = module.backward(grad)
+        if self.modules:
+            self.modules[0].backward_params(grad)
+
     def parameters(self) -> List[Parameter]:
         """Return the parameters of all modules as one flat list, in module order."""
         return [p for module in self.modules for p in module.parameters()]
+
+    def buffers(self) -> List[Tuple[str, np.ndarray]]:
+        """Return the buffers of all modules, in module order, named "<position>.<name>"."""
+        return [(f"{i}.{name}", array) for i, module in enumerate(self.modules) for name, array in module.buffers()]
 
     def train(self, mode: bool = True) -> "Sequential":
         """Set the mode of this container and of every module in it; return self."""

@@ -5,37 +5,13 @@ A module computes `forward(*inputs)`, keeps what its backward pass needs in `inp
 while *adding* the gradients w.r.t. its parameters to `Parameter.grad`. `Module.check_gradients`
 compares a module's backward pass with centred finite differences (numpy only, float64).
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from lib.gradient_check import numerical_gradient
 
 GRADIENT_TOLERANCE = 1e-6
-
-
-def check_backward_grad(module, grad, expected_shape) -> np.ndarray:
-    """Return `grad` as an array after checking that `module.backward` may use it.
-
-    Args:
-        module: the module whose backward is running (named in the messages).
-        grad: the upstream gradient.
-        expected_shape: the output shape of the last forward, or None if forward has not run.
-
-    Returns:
-        `grad` as a numpy array.
-
-    Raises:
-        RuntimeError: if forward has not run (`expected_shape` is None).
-        ValueError: if grad does not have `expected_shape`.
-    """
-    name = type(module).__name__
-    if expected_shape is None:
-        raise RuntimeError(f"{name}.backward called before forward")
-    grad = np.asarray(grad)
-    if grad.shape != tuple(expected_shape):
-        raise ValueError(f"{name}.backward expected grad of shape {tuple(expected_shape)}, got {grad.shape}")
-    return grad
 
 
 class Parameter:
@@ -70,14 +46,7 @@ class Module:
     Attributes:
         input_cache: whatever `forward` stored for `backward` (layer-specific, see each layer).
         training: True in training mode, False in evaluation mode (see `train` and `eval`).
-        needs_input_grad: class-level default True. A layer may skip computing the gradient
-            w.r.t. its input when this is False (its `backward` then returns None but still
-            accumulates the parameter gradients). Nothing in the course API sets it; the
-            training loop switches it off for the first layer of a model, whose input gradient
-            nobody reads.
     """
-
-    needs_input_grad = True
 
     def __init__(self):
         self.input_cache = None
@@ -94,8 +63,26 @@ class Module:
         """Gradient w.r.t. the first input given the gradient w.r.t. the output; subclasses override this."""
         raise NotImplementedError
 
+    def backward_params(self, grad: np.ndarray) -> None:
+        """Accumulate the parameter gradients only, for a module whose input gradient nobody reads.
+
+        The training loop calls this on the model instead of `backward` (a network's input is data,
+        not a parameter). This default runs `backward` and drops its result; layers whose input
+        gradient is expensive (`Conv2d`, `Linear`) skip computing it, and `Sequential` passes the
+        call on to its first module.
+        """
+        self.backward(grad)
+
     def parameters(self) -> List[Parameter]:
         """Return the module's trainable parameters (none for the base class)."""
+        return []
+
+    def buffers(self) -> List[Tuple[str, np.ndarray]]:
+        """Named arrays of state that are not trained but saved with the model (none for the base class).
+
+        Example: `BatchNorm2d`'s running mean and variance. A layer updates its buffers in place,
+        so a loader can copy saved values into the very arrays returned here.
+        """
         return []
 
     def train(self, mode: bool = True) -> "Module":
@@ -165,7 +152,7 @@ class Module:
         numeric = numerical_gradient(lambda: self._summed_output(args), x)
         analytic = self._analytic_backward(args)
         if analytic is None:
-            raise RuntimeError(f"{self} returned no input gradient; set needs_input_grad = True")
+            raise RuntimeError(f"{self} returned no input gradient")
         self._check_error(analytic, numeric, num_outputs, tol, "input")
 
     def check_gradients_wrt_params(self, input_args: tuple, tol: float) -> None:

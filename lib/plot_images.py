@@ -33,7 +33,8 @@ if not os.environ.get("MPLBACKEND") and not display_available():
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice above)
 
-from lib.utilities import atomic_write, check_positive_int  # noqa: E402
+from lib.checks import check_positive_int  # noqa: E402
+from lib.utilities import atomic_write  # noqa: E402
 
 PathLike = Union[str, Path]
 # Backends that render to files only; plt.show() with them does nothing useful (matplotlib warns).

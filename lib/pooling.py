@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.network_base import Module, check_backward_grad
+from lib.checks import check_backward_grad
+from lib.network_base import Module
 
 
 class GlobalAvgPool2d(Module):

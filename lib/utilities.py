@@ -1,4 +1,4 @@
-"""Small helpers shared by the scripts: one-hot labels, argument checks and pickle-free result files.
+"""Small helpers shared by the scripts: one-hot labels and pickle-free, atomically written result files.
 
 Results and models are stored with `np.savez` (arrays only) and read back with
 `np.load(..., allow_pickle=False)`, so loading a file can never execute code. Every file is written
@@ -47,27 +47,6 @@ def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
     encoded = np.zeros((y.size, num_classes), dtype=np.float64)  # (n, C)
     encoded[np.arange(y.size), y.astype(np.int64)] = 1.0
     return encoded
-
-
-def check_positive_int(value, name: str) -> int:
-    """Return `value` as an int if it is a positive integer, else raise a clear error.
-
-    Args:
-        value: the value to check (bool is rejected).
-        name: the argument's name, used in the message.
-
-    Returns:
-        `value` as a Python int.
-
-    Raises:
-        TypeError: if `value` is not an integer.
-        ValueError: if `value` <= 0.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value}")
-    return int(value)
 
 
 def atomic_write(path: PathLike, write) -> Path:

@@ -194,18 +194,17 @@ def test_outputs_are_not_overwritten_by_later_calls():
     np.testing.assert_array_equal(dx1, dx1_copy)
 
 
-def test_needs_input_grad_false_returns_none_and_the_same_parameter_gradients():
+def test_backward_params_accumulates_the_same_parameter_gradients_as_backward():
     x = np.random.default_rng(5).standard_normal((3, 1, 8, 8))
     with_input_grad = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
-    without_input_grad = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
-    without_input_grad.needs_input_grad = False
+    params_only = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
     grad = np.random.default_rng(6).standard_normal(with_input_grad(x).shape)
-    without_input_grad(x)
-    assert with_input_grad.backward(grad) is not None
-    assert without_input_grad.backward(grad) is None
-    np.testing.assert_array_equal(without_input_grad.W.grad, with_input_grad.W.grad)
-    np.testing.assert_array_equal(without_input_grad.b.grad, with_input_grad.b.grad)
-    assert Conv2d.needs_input_grad  # the class default is untouched
+    params_only(x)
+    assert with_input_grad.backward(grad).shape == x.shape
+    params_only.backward_params(grad)
+    np.testing.assert_array_equal(params_only.W.grad, with_input_grad.W.grad)
+    np.testing.assert_array_equal(params_only.b.grad, with_input_grad.b.grad)
+    assert params_only.backward(grad).shape == x.shape  # the layer still gives input gradients afterwards
 
 
 # ------------------------------------------------------------------ numerical gradient checks

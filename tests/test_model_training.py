@@ -66,7 +66,6 @@ def test_train_prints_the_course_lines_and_returns_four_arrays(capsys):
                          f"  Eval Accuracy: {eval_accs[0]:.4f}", "Epoch 2 / 3:"]
     assert len(lines) == 12
     assert not model.training  # left in eval mode after the last evaluation
-    assert model.needs_input_grad  # the first layer's flag is restored
 
 
 class RecordingLinear(Linear):

@@ -69,12 +69,12 @@ def test_linear_backward_before_forward_or_with_the_wrong_shape():
         layer.backward(np.ones((4, 3)))
 
 
-def test_linear_skips_the_input_gradient_when_not_needed():
+def test_linear_backward_params_accumulates_without_the_input_gradient():
     layer = Linear(3, 2)
-    layer.needs_input_grad = False
     layer(np.ones((4, 3)))
-    assert layer.backward(np.ones((4, 2))) is None
+    layer.backward_params(np.ones((4, 2)))
     np.testing.assert_allclose(layer.b.grad, [4.0, 4.0])
+    np.testing.assert_allclose(layer.W.grad, np.full((3, 2), 4.0))
 
 
 def test_linear_keeps_float32():
@@ -106,12 +106,27 @@ def test_sequential_rejects_non_modules():
         Sequential(Linear(2, 2), lambda x: x)
 
 
-def test_sequential_needs_input_grad_reaches_the_first_module_only():
-    model = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
-    assert model.needs_input_grad
-    model.needs_input_grad = False
-    assert not model.modules[0].needs_input_grad and model.modules[2].needs_input_grad
-    model(np.ones((4, 2)))
-    assert model.backward(np.ones((4, 1))) is None
-    model.needs_input_grad = True
-    assert model.backward(np.ones((4, 1))).shape == (4, 2)
+def test_sequential_backward_params_skips_only_the_first_modules_input_gradient():
+    class Spy(Linear):
+        calls = []
+
+        def backward(self, grad):
+            self.calls.append("backward")
+            return super().backward(grad)
+
+        def backward_params(self, grad):
+            self.calls.append("backward_params")
+            return super().backward_params(grad)
+
+    model = Sequential(Spy(2, 3), ReLU(), Spy(3, 1))
+    reference = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
+    for p, q in zip(reference.parameters(), model.parameters()):
+        p.data = q.data.copy()
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    model(x)
+    reference(x)
+    assert model.backward_params(np.ones((4, 1))) is None
+    assert Spy.calls == ["backward", "backward_params"]  # the last Linear, then the first one
+    assert reference.backward(np.ones((4, 1))).shape == (4, 2)
+    for p, q in zip(reference.parameters(), model.parameters()):
+        np.testing.assert_allclose(q.grad, p.grad, rtol=1e-15)
