@@ -30,7 +30,8 @@ from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.optimizers import SGD
 from lib import plot_images
-from lib.plot_images import plot_data, plot_learning_curves
+from lib.plot_curves import plot_learning_curves
+from lib.plot_images import plot_data
 from lib.checks import check_positive_int
 from lib.utilities import atomic_write_text, load_arrays, save_arrays
 

@@ -65,4 +65,3 @@ def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Modul
     cost = sum(float(loss_fn(predictions[start:start + batch_size], y_val[start:start + batch_size]))
                for start in range(0, len(x_val), batch_size))
     return accuracy(y_val, predictions), cost
-

@@ -97,4 +97,3 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
         sys.stderr.write("\r" + " " * 40 + "\r")
         sys.stderr.flush()
     return float(costs.mean()), np.concatenate(predictions)
-

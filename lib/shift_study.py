@@ -31,7 +31,7 @@ from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.network import Linear, Sequential
 from lib.network_base import Module
-from lib.plot_images import plot_lines
+from lib.plot_curves import plot_lines
 from lib.pooling import GlobalAvgPool2d
 from lib.utilities import atomic_write
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import plot_mnist
-from lib import dataset_mnist, plot_images
-from lib.plot_images import plot_data, plot_learning_curves, plot_lines
+from lib import dataset_mnist, figures
+from lib.plot_images import plot_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -31,6 +31,12 @@ def images(n=20, channels=1, size=6):
 
 
 @pytest.fixture(autouse=True)
+def in_a_temporary_directory(tmp_path, monkeypatch):
+    """plot_data saves under results/ of the working directory by default: keep that out of the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
 def agg_backend_and_no_leaks():
     """Run every test with the Agg backend and check that it leaves no figure open."""
     previous = matplotlib.get_backend()
@@ -44,17 +50,17 @@ def agg_backend_and_no_leaks():
 @pytest.fixture
 def show_calls(monkeypatch):
     calls = []
-    monkeypatch.setattr(plot_images.plt, "show", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(figures.plt, "show", lambda *args, **kwargs: calls.append(args))
     return calls
 
 
 @pytest.fixture
 def drawn_figures(monkeypatch):
     """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
-    figures = []
-    monkeypatch.setattr(plot_images, "_finish", lambda fig, save_path, show: figures.append(fig))
-    yield figures
-    for fig in figures:
+    drawn = []
+    monkeypatch.setattr(figures, "finish", lambda fig, save_path, show: drawn.append(fig))
+    yield drawn
+    for fig in drawn:
         plt.close(fig)
 
 
@@ -98,6 +104,14 @@ def test_plot_data_saves_a_png_atomically_creating_directories(tmp_path, show_ca
     assert show_calls == []
 
 
+def test_plot_data_without_a_path_saves_under_results_named_by_its_title(tmp_path, show_calls):
+    plot_data(images(), rows=5, cols=4, title="Validation and shifted validation data.")
+    assert os.listdir("results") == ["validation_and_shifted_validation_data.png"]
+    png_size(tmp_path / "results" / "validation_and_shifted_validation_data.png")
+    plot_data(images(), rows=5, cols=4)
+    assert sorted(os.listdir("results")) == ["figure.png", "validation_and_shifted_validation_data.png"]
+
+
 def test_plot_data_does_not_call_show_under_agg(show_calls):
     plot_data(images(), show=None)
     with pytest.warns(UserWarning, match="show=True, but matplotlib's backend '(?i:agg)' cannot open a window"):
@@ -106,11 +120,11 @@ def test_plot_data_does_not_call_show_under_agg(show_calls):
 
 
 def test_show_none_opens_a_window_only_where_a_display_exists(monkeypatch, show_calls):
-    monkeypatch.setattr(plot_images, "_backend_is_interactive", lambda: True)
-    monkeypatch.setattr(plot_images, "display_available", lambda: False)
+    monkeypatch.setattr(figures, "backend_is_interactive", lambda: True)
+    monkeypatch.setattr(figures, "display_available", lambda: False)
     plot_data(images())
     assert show_calls == []
-    monkeypatch.setattr(plot_images, "display_available", lambda: True)
+    monkeypatch.setattr(figures, "display_available", lambda: True)
     plot_data(images())
     assert len(show_calls) == 1
     plt.close("all")  # the "shown" figure stays open, as it would in a window
@@ -119,8 +133,8 @@ def test_show_none_opens_a_window_only_where_a_display_exists(monkeypatch, show_
 
 
 def test_show_true_forces_a_window_without_a_detected_display(monkeypatch, show_calls):
-    monkeypatch.setattr(plot_images, "_backend_is_interactive", lambda: True)
-    monkeypatch.setattr(plot_images, "display_available", lambda: False)
+    monkeypatch.setattr(figures, "backend_is_interactive", lambda: True)
+    monkeypatch.setattr(figures, "display_available", lambda: False)
     plot_data(images(), show=True)
     assert len(show_calls) == 1
     plt.close("all")
@@ -163,52 +177,6 @@ def test_a_failed_save_closes_the_figure(tmp_path, show_calls):
     with pytest.raises(OSError):
         plot_data(images(), save_path=blocker / "grid.png")
     # the autouse fixture checks that no figure is left open
-
-
-# --- learning curves and line plots --------------------------------------------------------------
-
-def test_plot_learning_curves_saves_loss_and_accuracy_panels(tmp_path, show_calls, monkeypatch):
-    costs, accuracies = [1.0, 0.6, 0.4], [0.5, 0.8, 0.9]
-    plot_learning_curves(costs, accuracies, [1.1, 0.7, 0.5], [0.4, 0.7, 0.85], tmp_path / "curves.png")
-    assert png_size(tmp_path / "curves.png")[0] >= 500
-    figures = []
-    monkeypatch.setattr(plot_images, "_finish", lambda fig, save_path, show: figures.append(fig))
-    plot_learning_curves(costs, accuracies, [1.1, 0.7, 0.5], [0.4, 0.7, 0.85], None)
-    loss_ax, acc_ax = figures[0].axes
-    assert (loss_ax.get_ylabel(), acc_ax.get_ylabel()) == ("loss", "accuracy")
-    np.testing.assert_array_equal(loss_ax.lines[0].get_xdata(), [1, 2, 3])  # epochs start at 1
-    np.testing.assert_array_equal(acc_ax.lines[1].get_ydata(), [0.4, 0.7, 0.85])
-    plt.close(figures[0])
-
-
-def test_plot_learning_curves_rejects_arrays_of_different_lengths():
-    with pytest.raises(ValueError, match="all curves must have the same length, got lengths"):
-        plot_learning_curves([1.0, 0.5], [0.5, 0.8], [1.0], [0.5], None)
-    with pytest.raises(ValueError, match=r"train_costs must be a non-empty 1-D sequence of numbers, got shape \(0,\)"):
-        plot_learning_curves([], [], [], [], None)
-
-
-def test_plot_lines_draws_one_line_per_series(tmp_path, drawn_figures):
-    series = {"MLP": [0.95, 0.5, 0.2], "CNN": [0.96, 0.9, 0.7]}
-    plot_lines([0, 1, 2], series, "shift (pixels)", "accuracy", "Accuracy vs shift", tmp_path / "shift.png")
-    (ax,) = drawn_figures[0].axes
-    assert [line.get_label() for line in ax.lines] == ["MLP", "CNN"]
-    np.testing.assert_array_equal(ax.lines[1].get_ydata(), series["CNN"])
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("shift (pixels)", "accuracy", "Accuracy vs shift")
-
-
-def test_plot_lines_saves_a_png(tmp_path, show_calls):
-    plot_lines([0, 1], {"MLP": [0.9, 0.5]}, "shift", "accuracy", "", tmp_path / "shift.png")
-    assert png_size(tmp_path / "shift.png") == (600, 400)
-
-
-@pytest.mark.parametrize("x, series, message", [
-    ([0, 1], {}, "series must hold at least one line, got an empty mapping"),
-    ([0, 1], {"MLP": [0.9]}, r"all curves must have the same length, got lengths \{'x': 2, \"series\['MLP'\]\": 1\}"),
-])
-def test_plot_lines_rejects_bad_input(x, series, message):
-    with pytest.raises(ValueError, match=message):
-        plot_lines(x, series, "shift", "accuracy", "", None)
 
 
 # --- the plot_mnist script -----------------------------------------------------------------------
