@@ -11,10 +11,9 @@ def main():
     parser = experiment_argument_parser(__doc__, show_help="Also show the learning curves in a window.")
     args = parser.parse_args()
 
-    curves_path = RESULTS_DIR / CURVES_FILE
-    run_conv_experiment(args.max_datapoints, seed=args.seed, dtype=DTYPES[args.dtype], curves_path=curves_path,
+    run_conv_experiment(args.max_datapoints, seed=args.seed, dtype=DTYPES[args.dtype], plot_curves=True,
                         show=args.show or None)
-    print(f"Saved the model to {RESULTS_DIR / RESULTS_FILE} and the learning curves to {curves_path}")
+    print(f"Saved the model to {RESULTS_DIR / RESULTS_FILE} and the learning curves to {RESULTS_DIR / CURVES_FILE}")
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.experiments import BATCH_SIZE
+from lib.model_training import BATCH_SIZE
 
 DTYPES = {"float64": np.float64, "float32": np.float32}  # the --dtype choices
 MAX_DATAPOINTS = 50000  # the size of the course's training split

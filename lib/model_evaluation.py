@@ -4,7 +4,9 @@ from typing import Tuple
 import numpy as np
 
 from lib.checks import check_batches, check_positive_int
+from lib.losses import CrossEntropyLoss
 from lib.network_base import Module
+from lib.utilities import cast_if_wider
 
 # The model sees this many samples per forward pass during evaluation (rounded down to a
 # multiple of the batch size): larger matrix products are faster than many small ones.
@@ -65,3 +67,10 @@ def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Modul
     cost = sum(float(loss_fn(predictions[start:start + batch_size], y_val[start:start + batch_size]))
                for start in range(0, len(x_val), batch_size))
     return accuracy(y_val, predictions), cost
+
+
+def accuracy_on(model: Module, x: np.ndarray, y: np.ndarray, batch_size: int) -> float:
+    """Accuracy of `model` on `(x, y)`, computed in the dtype of the model's parameters (see `evaluate`)."""
+    params = model.parameters()
+    dtype = params[0].data.dtype if len(params) else np.float64
+    return evaluate(cast_if_wider(x, dtype), y, model, CrossEntropyLoss(), batch_size)[0]

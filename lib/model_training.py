@@ -9,8 +9,17 @@ from typing import Optional, Tuple
 import numpy as np
 
 from lib.checks import check_batches, check_positive_int
+from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import accuracy, evaluate
 from lib.network_base import Module
+from lib.optimizers import SGD
+from lib.utilities import cast_if_wider
+
+Results = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# The course's training recipe (the sheet's numbers), the defaults of `fit`.
+NUM_EPOCHS = 10
+BATCH_SIZE = 50
+MOMENTUM = 0.9
 
 
 def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_train: np.ndarray,
@@ -97,3 +106,31 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
         sys.stderr.write("\r" + " " * 40 + "\r")
         sys.stderr.flush()
     return float(costs.mean()), np.concatenate(predictions)
+
+
+def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64, num_epochs: int = NUM_EPOCHS,
+        batch_size: int = BATCH_SIZE, momentum: float = MOMENTUM, progress: Optional[bool] = None) -> Results:
+    """Train `model` with the course's recipe: cross-entropy, SGD with momentum, `train`'s loop.
+
+    The parameters are cast to `dtype` once here, and so is data that would otherwise pull the
+    computation to a wider type (float64 labels in a float32 run); see `cast_if_wider`.
+
+    Args:
+        model: the model to train (its parameters are cast to `dtype`).
+        lr: learning rate of SGD.
+        data: `(x_train, y_train, x_val, y_val)` in the shapes the model expects.
+        dtype: float dtype of the computation (np.float64 or np.float32).
+        num_epochs: passes over the training data.
+        batch_size: samples per mini-batch.
+        momentum: SGD's momentum.
+        progress: progress display of `train` (None: only on a terminal).
+
+    Returns:
+        `train`'s `(train_costs, train_accuracies, eval_costs, eval_accuracies)`.
+    """
+    model.to(dtype)
+    x_train, y_train, x_val, y_val = (cast_if_wider(a, dtype) for a in data)
+    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
+    # The course's train() has no `progress`; pass it only when asked, so the course's signature suffices.
+    extra = {} if progress is None else {"progress": progress}
+    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size, **extra)

@@ -94,6 +94,16 @@ class Module:
         """Set evaluation mode; same as `train(False)`."""
         return self.train(False)
 
+    def to(self, dtype) -> "Module":
+        """Cast every parameter (and reset its gradient) to the float `dtype`, e.g. np.float32; return self.
+
+        Parameters already of that dtype are kept as they are (no copy).
+        """
+        for p in self.parameters():
+            p.data = p.data.astype(dtype, copy=False)
+            p.grad = np.zeros_like(p.data)
+        return self
+
     # ------------------------------------------------------------------ gradient checking
     def check_gradients(self, input_args: tuple) -> None:
         """Verify `backward` against centred finite differences of `sum(forward(*input_args))`.

@@ -24,16 +24,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from lib import experiments
-from lib.activations import ReLU
-from lib.convolutions import Conv2d
-from lib.losses import CrossEntropyLoss
-from lib.model_evaluation import evaluate
-from lib.network import Linear, Sequential
+from lib.model_evaluation import accuracy_on
+from lib.model_training import BATCH_SIZE, MOMENTUM, NUM_EPOCHS, fit
+from lib.models import CONV_LR, GAP_CHANNELS, MLP_LR, create_conv_model, create_gap_cnn, create_mlp, flatten_images
 from lib.network_base import Module
 from lib.plot_curves import plot_lines
-from lib.pooling import GlobalAvgPool2d
-from lib.utilities import atomic_write
+from lib.shifts import augment_with_shifts, shift_images
+from lib.utilities import RESULTS_DIR, atomic_write_text
 
 CSV_FILE = "shift_study.csv"
 PLOT_FILE = "shift_study.png"
@@ -43,63 +40,9 @@ SWEEP_SHIFTS = tuple(range(7))  # pixels right and down
 DIRECTIONS = (("right", 0, 2), ("down", 2, 0), ("right+down", 2, 2), ("up-left", -2, -2))
 MAX_AUGMENT_SHIFT = 3
 AUGMENT_COPIES = 3  # shifted copies of the training set added for the augmented MLP
-GAP_CHANNELS = (16, 32, 64)
 GAP_LR = 0.01
 
 Row = Dict[str, object]
-
-
-def create_gap_cnn(channels: Sequence[int] = GAP_CHANNELS) -> Module:
-    """A CNN with a global-average-pooling head: the classifier never sees where a feature was.
-
-    Conv 4x4 stride 2 (28 -> 14), conv 4x4 stride 2 (14 -> 7), conv 3x3 stride 1 (7 -> 7), each with
-    padding 1 and ReLU, then the mean of every map and a linear layer. The course's two small convs
-    (5 and 10 maps) with this head underfit at about 0.85, hence the wider default.
-
-    Args:
-        channels: the three numbers of feature maps.
-
-    Returns:
-        `Sequential(Conv2d, ReLU, Conv2d, ReLU, Conv2d, ReLU, GlobalAvgPool2d, Linear(channels[2], 10))`.
-    """
-    c1, c2, c3 = channels
-    return Sequential(
-        Conv2d(1, c1, (4, 4), (2, 2), (1, 1)), ReLU(),  # (N, c1, 14, 14)
-        Conv2d(c1, c2, (4, 4), (2, 2), (1, 1)), ReLU(),  # (N, c2, 7, 7)
-        Conv2d(c2, c3, (3, 3), (1, 1), (1, 1)), ReLU(),  # (N, c3, 7, 7)
-        GlobalAvgPool2d(),  # (N, c3)
-        Linear(c3, 10))  # (N, 10)
-
-
-def random_shifts(images: np.ndarray, max_shift: int, rng: np.random.RandomState) -> np.ndarray:
-    """Move each image by its own random (dy, dx), each drawn uniformly from -max_shift..max_shift.
-
-    Args:
-        images: (N, C, H, W) images.
-        max_shift: largest shift in pixels along each axis.
-        rng: the generator of the draws (the global stream stays untouched).
-
-    Returns:
-        (N, C, H, W) shifted copies.
-    """
-    offsets = rng.randint(-max_shift, max_shift + 1, size=(len(images), 2))  # (N, 2): dy, dx
-    out = np.empty_like(images)
-    for dy in range(-max_shift, max_shift + 1):  # one vectorised shift per (dy, dx) pair
-        for dx in range(-max_shift, max_shift + 1):
-            chosen = np.flatnonzero((offsets[:, 0] == dy) & (offsets[:, 1] == dx))
-            out[chosen] = experiments.shift_images(images[chosen], dy, dx)
-    return out
-
-
-def augment_with_shifts(x: np.ndarray, y: np.ndarray, rng: np.random.RandomState, copies: int = AUGMENT_COPIES,
-                        max_shift: int = MAX_AUGMENT_SHIFT) -> Tuple[np.ndarray, np.ndarray]:
-    """The training set followed by `copies` randomly shifted copies of it (see `random_shifts`).
-
-    Returns:
-        `(x_augmented, y_augmented)` with `(copies + 1) * N` samples.
-    """
-    shifted = [random_shifts(x, max_shift, rng) for _ in range(copies)]
-    return np.concatenate([x] + shifted), np.concatenate([y] * (copies + 1))
 
 
 def ink_margins(images: np.ndarray) -> Dict[str, float]:
@@ -132,7 +75,7 @@ def study_shifts() -> List[Tuple[str, int, int]]:
 
 
 def train_study_models(data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64,
-                       num_epochs: int = experiments.NUM_EPOCHS, gap_channels: Sequence[int] = GAP_CHANNELS,
+                       num_epochs: int = NUM_EPOCHS, gap_channels: Sequence[int] = GAP_CHANNELS,
                        progress: Optional[bool] = None) -> Dict[str, Tuple[Module, bool]]:
     """Train the four models of the study, each right after `np.random.seed(seed)`.
 
@@ -148,23 +91,21 @@ def train_study_models(data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64
         dict from model name to `(model, flat)`, where `flat` says the model takes (N, 784) inputs.
     """
     x_train, y_train, x_val, y_val = data
-
-    def flat(x: np.ndarray) -> np.ndarray:
-        return x.reshape(len(x), -1)  # (N, 784)
-
-    x_aug, y_aug = augment_with_shifts(x_train, y_train, np.random.RandomState(seed))
+    flat = flatten_images
+    x_aug, y_aug = augment_with_shifts(x_train, y_train, np.random.RandomState(seed), AUGMENT_COPIES,
+                                       MAX_AUGMENT_SHIFT)
     plans = (
-        ("MLP", experiments.create_mlp, experiments.MLP_LR, (flat(x_train), y_train, flat(x_val), y_val), True),
-        ("CNN", experiments.create_conv_model, experiments.CONV_LR, data, False),
+        ("MLP", create_mlp, MLP_LR, (flat(x_train), y_train, flat(x_val), y_val), True),
+        ("CNN", create_conv_model, CONV_LR, data, False),
         ("GAP CNN", lambda: create_gap_cnn(gap_channels), GAP_LR, data, False),
-        ("MLP + aug", experiments.create_mlp, experiments.MLP_LR, (flat(x_aug), y_aug, flat(x_val), y_val), True),
+        ("MLP + aug", create_mlp, MLP_LR, (flat(x_aug), y_aug, flat(x_val), y_val), True),
     )
     models = {}
     for name, build, lr, model_data, is_flat in plans:
         print(f"Shift study: training {name}")
         np.random.seed(seed)
         model = build()
-        experiments.fit(model, lr, model_data, dtype, num_epochs, progress=progress)
+        fit(model, lr, model_data, dtype, num_epochs, BATCH_SIZE, MOMENTUM, progress)
         models[name] = (model, is_flat)
     return models
 
@@ -178,11 +119,9 @@ def measure_shift_accuracies(models: Dict[str, Tuple[Module, bool]], x_val: np.n
     """
     rows = []
     for direction, dy, dx in study_shifts():
-        x_shifted = experiments.shift_images(x_val, dy, dx)
+        x_shifted = shift_images(x_val, dy, dx)
         for name, (model, is_flat) in models.items():
-            x = x_shifted.reshape(len(x_shifted), -1) if is_flat else x_shifted
-            x = experiments.cast_if_wider(np.asarray(x), model.parameters()[0].data.dtype)
-            acc = evaluate(x, y_val, model, CrossEntropyLoss(), experiments.BATCH_SIZE)[0]
+            acc = accuracy_on(model, flatten_images(x_shifted) if is_flat else x_shifted, y_val, BATCH_SIZE)
             rows.append({"model": name, "direction": direction, "shift": max(abs(dy), abs(dx)),
                          "dy": dy, "dx": dx, "val_accuracy": acc})
     return rows
@@ -195,7 +134,7 @@ def write_csv(rows: List[Row], path: Path) -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({**row, "val_accuracy": f"{row['val_accuracy']:.4f}"})
-    return atomic_write(path, lambda f: f.write(text.getvalue().encode("utf-8")))
+    return atomic_write_text(path, text.getvalue())
 
 
 def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
@@ -207,37 +146,38 @@ def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
     return series
 
 
-def run_shift_study(max_datapoints: int = 10000, seed: int = 0, dtype=np.float64,
-                    num_epochs: int = experiments.NUM_EPOCHS, gap_channels: Sequence[int] = GAP_CHANNELS,
-                    progress: Optional[bool] = None, show: Optional[bool] = None) -> List[Row]:
+def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float64, num_epochs: int = NUM_EPOCHS,
+                    gap_channels: Sequence[int] = GAP_CHANNELS, progress: Optional[bool] = None,
+                    show: Optional[bool] = None, out_dir: Path = RESULTS_DIR) -> List[Row]:
     """Train the four models and measure their accuracy on shifted validation images.
 
-    Writes `results/shift_study.csv` (columns `CSV_COLUMNS`, one row per model and shift) and
-    `results/shift_study.png` (accuracy vs. right+down shift, one line per model), and prints the
-    digits' mean empty margins (`ink_margins`) and the table.
+    Writes `shift_study.csv` (columns `CSV_COLUMNS`, one row per model and shift) and `shift_study.png`
+    (accuracy vs. right+down shift, one line per model) to `out_dir`, and prints the digits' mean
+    empty margins (`ink_margins`) and the table.
 
     Args:
-        max_datapoints: training and validation images used.
+        data: `(x_train, y_train, x_val, y_val)`, images of shape (N, 1, 28, 28) and one-hot labels.
         seed: the fixed seed every model trains from.
         dtype: float dtype of the computation.
         num_epochs: passes over the training data.
         gap_channels: feature maps of the GAP CNN's three convolutions.
         progress: progress display inside each epoch.
         show: show the figure in a window (None: only where a display exists).
+        out_dir: the folder the CSV and the figure are written to.
 
     Returns:
         The rows written to the CSV.
     """
-    x_train, x_val, _, y_train, y_val, _ = experiments.load_mnist_data_subset(max_datapoints)
+    x_train, y_train, x_val, y_val = data
     margins = ink_margins(x_val)
     print("Mean empty margin of the validation digits (pixels): "
           + ", ".join(f"{side} {value:.2f}" for side, value in margins.items()))
-    models = train_study_models((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, gap_channels, progress)
+    models = train_study_models(data, seed, dtype, num_epochs, gap_channels, progress)
     rows = measure_shift_accuracies(models, x_val, y_val)
-    write_csv(rows, experiments.RESULTS_DIR / CSV_FILE)
+    write_csv(rows, Path(out_dir) / CSV_FILE)
     plot_lines(list(SWEEP_SHIFTS), sweep_series(rows), xlabel="shift right and down (pixels)",
                ylabel="validation accuracy", title="Accuracy on shifted validation images",
-               save_path=experiments.RESULTS_DIR / PLOT_FILE, show=show)
+               save_path=Path(out_dir) / PLOT_FILE, show=show)
     print(format_table(rows))
     return rows
 

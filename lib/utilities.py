@@ -12,7 +12,7 @@ from typing import Dict, Union
 
 import numpy as np
 
-RESULTS_DIR = Path("results")
+RESULTS_DIR = Path("results")  # where every script writes, relative to the working directory (the course's rule)
 _KIND_KEY = "__kind__"
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -47,6 +47,16 @@ def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
     encoded = np.zeros((y.size, num_classes), dtype=np.float64)  # (n, C)
     encoded[np.arange(y.size), y.astype(np.int64)] = 1.0
     return encoded
+
+
+def cast_if_wider(array: np.ndarray, dtype) -> np.ndarray:
+    """`array` itself if computing with it keeps the result in `dtype`, else a copy cast to `dtype`.
+
+    float32 images stay as they are in a float64 run (the layers widen each batch on the copy they
+    make anyway); float64 labels are cast once for a float32 run, so they do not widen every batch.
+    """
+    array = np.asarray(array)
+    return array if np.result_type(array.dtype, dtype) == dtype else array.astype(dtype)
 
 
 def atomic_write(path: PathLike, write) -> Path:

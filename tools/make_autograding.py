@@ -8,7 +8,7 @@ Each entry runs `python -m pytest tests/<file>` from the repository root after t
 
 Usage:
     python tools/make_autograding.py [--points 10] [--timeout 10] [--tracked-only] [--check]
-Check the result locally with `python -m lib.autograde`.
+Check the result locally with `python tools/autograde.py`.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Run the GitHub Classroom autograding locally: `python -m lib.autograde`.
+"""Run the GitHub Classroom autograding locally: `python tools/autograde.py`.
 
 Students may push to master only three times, and every push is graded by the classroom workflow
 (`.github/workflows/classroom.yml`, the `education/autograding` action), which runs each entry of
@@ -17,10 +17,8 @@ be predicted before pushing:
 The setup is `pip install -r requirements.txt`: it is slow, needs the network and changes the current
 environment, so here it is skipped unless `--with-setup` is given (install the requirements once yourself).
 
-Nothing in `lib` imports this module; it is a tool, not part of the library.
-
 Usage:
-    python -m lib.autograde [--with-setup] [--inherit-env] [--config PATH] [--root DIR] [--show-output]
+    python tools/autograde.py [--with-setup] [--inherit-env] [--config PATH] [--root DIR] [--show-output]
 Exit status: 0 if every (non-extra) entry passed, 1 if any failed, 2 if the configuration is invalid.
 """
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""Moving images: exact shifts with zero fill, random shifts for augmentation, re-centring by the centre of mass.
+
+Shape letters: N images, C channels, H height, W width. A shift (dy, dx) moves the content dy rows
+down and dx columns right (negative values: up and left); what leaves the image is lost and the
+uncovered band is filled with zeros. Randomness comes from a generator passed in, never from the
+global `np.random` stream, whose order of draws the course's expected numbers depend on.
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+
+from lib.checks import check_feature_maps, check_int
+
+
+def shift_images(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Move the content of every image by `dy` rows and `dx` columns, filling with zeros.
+
+    Args:
+        images: (N, C, H, W) array.
+        dy: signed vertical shift in pixels (positive: down); |dy| >= H leaves only zeros.
+        dx: signed horizontal shift in pixels (positive: right).
+
+    Returns:
+        A new array of the same shape and dtype.
+    """
+    dy, dx = check_int(dy, "dy"), check_int(dx, "dx")
+    out = np.zeros_like(images)
+    height, width = images.shape[-2:]
+    if abs(dy) >= height or abs(dx) >= width:
+        return out
+    # Row r of the source lands on row r + dy: copy the overlap of the two windows.
+    src_rows = slice(max(-dy, 0), height - max(dy, 0))
+    dst_rows = slice(max(dy, 0), height - max(-dy, 0))
+    src_cols = slice(max(-dx, 0), width - max(dx, 0))
+    dst_cols = slice(max(dx, 0), width - max(-dx, 0))
+    out[:, :, dst_rows, dst_cols] = images[:, :, src_rows, src_cols]
+    return out
+
+
+def shift_each(images: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Move image i by its own `offsets[i] = (dy, dx)`, one vectorised `shift_images` per distinct offset.
+
+    Args:
+        images: (N, C, H, W) images.
+        offsets: (N, 2) integer shifts, column 0 = dy, column 1 = dx.
+
+    Returns:
+        (N, C, H, W) shifted copies.
+    """
+    out = np.empty_like(images)
+    for dy, dx in np.unique(offsets, axis=0):
+        chosen = np.flatnonzero((offsets[:, 0] == dy) & (offsets[:, 1] == dx))
+        out[chosen] = shift_images(images[chosen], int(dy), int(dx))
+    return out
+
+
+def random_shifts(images: np.ndarray, max_shift: int, rng: np.random.RandomState) -> np.ndarray:
+    """Move each image by its own random (dy, dx), each drawn uniformly from -max_shift..max_shift.
+
+    Args:
+        images: (N, C, H, W) images.
+        max_shift: largest shift in pixels along each axis.
+        rng: the generator of the draws (`randint`; a `RandomState` or a `Generator`'s `integers` wrapper).
+
+    Returns:
+        (N, C, H, W) shifted copies.
+    """
+    offsets = rng.randint(-max_shift, max_shift + 1, size=(len(images), 2))  # (N, 2): dy, dx
+    return shift_each(images, offsets)
+
+
+def augment_with_shifts(x: np.ndarray, y: np.ndarray, rng: np.random.RandomState, copies: int,
+                        max_shift: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The training set followed by `copies` randomly shifted copies of it (see `random_shifts`).
+
+    Returns:
+        `(x_augmented, y_augmented)` with `(copies + 1) * N` samples.
+    """
+    shifted = [random_shifts(x, max_shift, rng) for _ in range(copies)]
+    return np.concatenate([x] + shifted), np.concatenate([y] * (copies + 1))
+
+
+def centre_of_mass(images: np.ndarray) -> np.ndarray:
+    """The intensity-weighted mean (row, column) of every image, over all channels.
+
+    Args:
+        images: (N, C, H, W) non-negative images.
+
+    Returns:
+        (N, 2) float array; an all-zero image has its centre in the middle of the image.
+    """
+    images = check_feature_maps(images, "centre_of_mass")
+    mass = images.sum(axis=1)  # (N, H, W)
+    total = mass.sum(axis=(1, 2))  # (N,)
+    height, width = mass.shape[1:]
+    rows = mass.sum(axis=2) @ np.arange(height)  # (N,)
+    cols = mass.sum(axis=1) @ np.arange(width)  # (N,)
+    middle = np.array([(height - 1) / 2, (width - 1) / 2])
+    safe_total = np.where(total > 0, total, 1)
+    centres = np.stack([rows / safe_total, cols / safe_total], axis=1)  # (N, 2)
+    return np.where(total[:, None] > 0, centres, middle)
+
+
+def recentre(images: np.ndarray) -> np.ndarray:
+    """Move every image by whole pixels so that its centre of mass lands as close as possible to the middle.
+
+    This undoes a translation up to rounding (and up to what a shift pushed out of the image), so a
+    model that sees only re-centred images is insensitive to where the digit was.
+
+    Args:
+        images: (N, C, H, W) non-negative images.
+
+    Returns:
+        (N, C, H, W) re-centred copies.
+    """
+    height, width = images.shape[-2:]
+    middle = np.array([(height - 1) / 2, (width - 1) / 2])
+    offsets = np.rint(middle - centre_of_mass(images)).astype(np.int64)  # (N, 2)
+    return shift_each(images, offsets)
