@@ -37,7 +37,8 @@ REPO_ROOT = SUBMISSION_DIR.parent
 if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable from any working directory
     sys.path.insert(0, str(REPO_ROOT))
 
-from lib.cross_correlation_1d import format_number, product_terms, solve_pen_and_paper  # noqa: E402
+from lib.cross_correlation_1d import solve_pen_and_paper  # noqa: E402
+from solve_pen_and_paper import format_number, product_terms  # noqa: E402
 from lib import shift_study  # noqa: E402
 from lib.convolutions import calculate_conv_output  # noqa: E402
 from lib.utilities import atomic_write, atomic_write_text  # noqa: E402
@@ -95,7 +96,7 @@ def pen_and_paper_macros() -> Dict[str, str]:
     """Macros of the pen-and-paper task: every value of the solution and the sums that produce them."""
     s = solve_pen_and_paper()
     macros = {}
-    for field, value in s.as_dict().items():
+    for field, value in s._asdict().items():
         if isinstance(value, float):
             macros[macro_name(field)] = number(value)
         else:

@@ -9,13 +9,48 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.cross_correlation_1d import (CrossCorrelation1d, backward, format_number, forward, output_length,
-                                      product_terms, sgd_update, solve_pen_and_paper, squared_error_grad,
+from lib.checks import check_real, check_real_vector
+from lib.cross_correlation_1d import cross_correlate as forward
+from lib.cross_correlation_1d import cross_correlate_backward as backward
+from lib.cross_correlation_1d import (output_length, sgd_update, solve_pen_and_paper, squared_error_grad,
                                       squared_error_loss)
 from lib.gradient_check import numerical_gradient, rel_error
+from lib.network_base import Module, Parameter
+from solve_pen_and_paper import format_number, product_terms
 
 EXACT = dict(rtol=0, atol=1e-12)
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CrossCorrelation1d(Module):
+    """The task's computation as a layer (stride 1, no padding, one sequence), so `Module.check_gradients` applies.
+
+    Parameters `w` (K,) and `b` (1,); forward caches x (I,) and returns y_hat (O,); backward accumulates
+    dL/dw and dL/db and returns dL/dx (I,).
+    """
+
+    def __init__(self, w, b=0.0):
+        super().__init__()
+        self.w = Parameter(check_real_vector(w, "w"), name="w")
+        self.b = Parameter(np.array([check_real(b, "b")]), name="b")
+
+    def forward(self, x):
+        self.input_cache = check_real_vector(x, "x")
+        return forward(self.input_cache, self.w.data, self.b.data[0])
+
+    def backward(self, grad):
+        if self.input_cache is None:
+            raise RuntimeError("backward called before forward")
+        grad_x, grad_w, grad_b = backward(grad, self.input_cache, self.w.data)
+        self.w.grad += grad_w
+        self.b.grad += grad_b
+        return grad_x
+
+    def parameters(self):
+        return (self.w, self.b)
+
+    def __repr__(self):
+        return f"CrossCorrelation1d(kernel={self.w.data.size})"
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +113,8 @@ def test_one_step_lowers_the_loss(sheet):
     assert sheet.loss_new < sheet.loss
 
 
-def test_as_dict_lists_every_intermediate_value(sheet):
-    assert list(sheet.as_dict()) == ["x", "w", "b", "y", "lr", "y_hat", "loss", "grad_y_hat", "grad_w", "grad_b",
+def test_the_solution_lists_every_intermediate_value(sheet):
+    assert list(sheet._asdict()) == ["x", "w", "b", "y", "lr", "y_hat", "loss", "grad_y_hat", "grad_w", "grad_b",
                                      "grad_x", "w_new", "b_new", "y_hat_new", "loss_new"]
 
 

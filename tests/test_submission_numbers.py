@@ -83,7 +83,7 @@ def test_numbers_tex_is_what_make_numbers_writes_now():
 def test_every_intermediate_value_of_the_pen_and_paper_task_is_the_librarys(macros):
     solution = solve_pen_and_paper()
     checked = 0
-    for field, value in solution.as_dict().items():
+    for field, value in solution._asdict().items():
         camel = "".join(part[:1].upper() + part[1:] for part in field.split("_"))
         values = np.atleast_1d(value)
         np.testing.assert_allclose(as_numbers(macros["pp" + camel]), values, rtol=1e-11, atol=1e-12, err_msg=field)
