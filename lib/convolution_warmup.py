@@ -12,22 +12,10 @@ from typing import Tuple
 
 import numpy as np
 
+from lib.checks import check_int_pair
+
 __all__ = ["pad_array", "dot_product_single_filter", "dot_product_single_filter_with_batches",
            "dot_product_multiple_filters_with_batches"]
-
-
-def _check_pair(pair, name: str, smallest: int) -> Tuple[int, int]:
-    """Return `pair` as two Python ints >= smallest; TypeError / ValueError otherwise."""
-    if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
-        raise ValueError(f"{name} must be a tuple of 2 ints (height, width), got {pair!r}")
-    values = []
-    for value in pair:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must hold ints, got {pair!r}")
-        if value < smallest:
-            raise ValueError(f"{name} must hold ints >= {smallest}, got {pair!r}")
-        values.append(int(value))
-    return values[0], values[1]
 
 
 def pad_array(X: np.ndarray, pad: Tuple[int, int]) -> np.ndarray:
@@ -49,13 +37,13 @@ def pad_array(X: np.ndarray, pad: Tuple[int, int]) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim < 2:
         raise ValueError(f"X must have at least 2 axes (..., H, W), got shape {X.shape}")
-    pad_h, pad_w = _check_pair(pad, "pad", 0)
+    pad_h, pad_w = check_int_pair(pad, "pad", minimum=0, allow_int=False)
     return np.pad(X, [(0, 0)] * (X.ndim - 2) + [(pad_h, pad_h), (pad_w, pad_w)])
 
 
 def _patch(X: np.ndarray, kernel_hw: Tuple[int, int], index: Tuple[int, int]) -> np.ndarray:
     """The (..., C, KH, KW) window of X whose top-left corner is `index`, checked to lie inside X."""
-    i, j = _check_pair(index, "index", 0)
+    i, j = check_int_pair(index, "index", minimum=0, allow_int=False)
     kh, kw = kernel_hw
     h, w = X.shape[-2:]
     if i + kh > h or j + kw > w:

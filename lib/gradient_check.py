@@ -1,7 +1,11 @@
-"""Numerical gradients by centred differences: the one gradient checker of the project.
+"""Numerical gradients by centred differences, and the two measures of how far an analytic gradient is off.
 
-`Module.check_gradients` and every layer test use these two functions, so there is a single
-definition of "the gradient is right" (CS231n style: float64, h = 1e-5, each entry restored).
+`numerical_gradient` is the one numerical gradient of the project (CS231n style: float64, h = 1e-5,
+each entry restored). Two measures compare it with a backward pass:
+* `course_gradient_error`, the course's criterion: the 2-norm of the difference divided by the
+  number of outputs (what `scipy.optimize.check_grad` on `sum(forward(...))` gave the course), which
+  `Module.check_gradients` requires to be <= 1e-6;
+* `rel_error`, the largest entry-wise relative error, which the tests use for stricter checks.
 """
 from typing import Callable
 
@@ -45,6 +49,20 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = DEFAULT
         flat_x[i] = original
         flat_grad[i] = (f_plus - f_minus) / (2.0 * h)
     return grad
+
+
+def course_gradient_error(analytic: np.ndarray, numeric: np.ndarray, num_outputs: int) -> float:
+    """The course's gradient-check error: ||analytic - numeric||_2 / max(num_outputs, 1).
+
+    Args:
+        analytic: the gradient from a backward pass, any shape.
+        numeric: the centred-difference gradient, the same number of entries.
+        num_outputs: the number of outputs of the function that was summed.
+
+    Returns:
+        The error as a Python float.
+    """
+    return float(np.linalg.norm(np.ravel(analytic) - np.ravel(numeric))) / max(num_outputs, 1)
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from lib.gradient_check import numerical_gradient
+from lib.gradient_check import course_gradient_error, numerical_gradient
 
 GRADIENT_TOLERANCE = 1e-6
 
@@ -141,8 +141,8 @@ class Module:
 
     def _check_error(self, analytic: np.ndarray, numeric: np.ndarray, num_outputs: int,
                      tolerance: float, what: str) -> None:
-        error = float(np.linalg.norm(np.ravel(analytic) - np.ravel(numeric)))
-        if error / max(num_outputs, 1) > tolerance:
+        error = course_gradient_error(analytic, numeric, num_outputs)
+        if error > tolerance:
             raise RuntimeError(f"Check of gradient w.r.t. {what} for {self} failed. "
                                f"Error {error:.4E} > {tolerance:.4E}.")
 

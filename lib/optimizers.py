@@ -4,6 +4,7 @@ from typing import Iterable, List, Optional
 
 import numpy as np
 
+from lib.checks import check_non_negative
 from lib.network_base import Parameter
 
 
@@ -17,7 +18,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1.0):
         self._params = _as_parameter_list(params)
-        self.lr = _check_non_negative(lr, "lr")
+        self.lr = check_non_negative(lr, "lr")
 
     def zero_grad(self) -> None:
         """Replace every parameter's gradient by zeros (gradients otherwise accumulate)."""
@@ -39,7 +40,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Parameter], lr: float = 1.0, momentum: Optional[float] = None):
         super().__init__(params, lr)
         if momentum is not None:
-            momentum = _check_non_negative(momentum, "momentum")
+            momentum = check_non_negative(momentum, "momentum")
             if momentum >= 1:
                 raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
         self.momentum = momentum
@@ -77,10 +78,10 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (b1, b2), got {betas!r}")
         for i, beta in enumerate(betas):
-            if _check_non_negative(beta, f"betas[{i}]") >= 1:
+            if check_non_negative(beta, f"betas[{i}]") >= 1:
                 raise ValueError(f"betas[{i}] must lie in [0, 1), got {beta}")
         self.betas = tuple(float(b) for b in betas)
-        self.eps = _check_non_negative(eps, "eps")
+        self.eps = check_non_negative(eps, "eps")
         self.t = 0
         for p in self._params:
             p.state_dict["s"] = np.zeros_like(p.data)
@@ -141,11 +142,3 @@ def _as_parameter_list(params: Iterable[Parameter]) -> List[Parameter]:
             raise TypeError(f"parameter {p.name!r} at position {i} must hold a floating-point array to be updated "
                             f"in place, got {getattr(p.data, 'dtype', type(p.data).__name__)}")
     return params
-
-
-def _check_non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)

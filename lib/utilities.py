@@ -12,6 +12,8 @@ from typing import Dict, Union
 
 import numpy as np
 
+from lib.checks import check_positive_int
+
 RESULTS_DIR = Path("results")  # where every script writes, relative to the working directory (the course's rule)
 _KIND_KEY = "__kind__"
 PathLike = Union[str, "os.PathLike[str]"]
@@ -31,10 +33,7 @@ def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
         TypeError: if `num_classes` is not an int or `y` does not hold integers.
         ValueError: if `num_classes` < 1 or a label is outside [0, num_classes).
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-        raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be >= 1, got {num_classes}")
+    num_classes = check_positive_int(num_classes, "num_classes")
     y = np.asarray(y).reshape(-1)  # (n,)
     if y.dtype == bool or not np.issubdtype(y.dtype, np.number):
         raise TypeError(f"y must hold integer class indices, got dtype {y.dtype}")

@@ -62,7 +62,7 @@ def test_bad_input():
         dot_product_multiple_filters_with_batches(X2, np.ones((2, 3, 2, 2)), (0, 0))
     with pytest.raises(ValueError, match="expected a 4-D input and a 3-D filter"):
         dot_product_single_filter_with_batches(X, F, (0, 0))
-    with pytest.raises(ValueError, match=r"pad must hold ints >= 0, got \(1, -1\)"):
+    with pytest.raises(ValueError, match=r"pad must be non-negative ints \(height, width\), got \(1, -1\)"):
         pad_array(X, (1, -1))
     with pytest.raises(TypeError, match="index must hold ints"):
         dot_product_single_filter(X, F, (0.5, 1))
