@@ -9,6 +9,8 @@ from typing import Tuple
 
 import numpy as np
 
+from lib.convolutions import calculate_conv_output
+
 
 def conv2d_forward_loops(x: np.ndarray, w: np.ndarray, b: np.ndarray,
                          stride: Tuple[int, int], padding: Tuple[int, int]) -> np.ndarray:
@@ -22,15 +24,14 @@ def conv2d_forward_loops(x: np.ndarray, w: np.ndarray, b: np.ndarray,
         padding: (PH, PW) zeros on both sides.
 
     Returns:
-        (N, F, OH, OW) float64 output, OH = (H + 2 PH - KH) // SH + 1 and likewise OW.
+        (N, F, OH, OW) float64 output, sizes from `calculate_conv_output` (the one formula).
     """
     n, _, h, wd = x.shape
     f, _, kh, kw = w.shape
     sh, sw = stride
     ph, pw = padding
     xp = np.pad(np.asarray(x, dtype=np.float64), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    oh = (h + 2 * ph - kh) // sh + 1
-    ow = (wd + 2 * pw - kw) // sw + 1
+    oh, ow = calculate_conv_output((h, wd), (kh, kw), stride, padding)
     b = np.asarray(b, dtype=np.float64).reshape(f)
     out = np.zeros((n, f, oh, ow))
     for i in range(n):

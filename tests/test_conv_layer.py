@@ -1,7 +1,7 @@
 """Specification of `Conv2d` and `Flatten`: the course's interface, exact values, gradients, dtypes, bad input.
 
-The fixtures `conv_fixture_configs.npy` / `conv_fixture_arrays.npy` next to this file were written by
-`tools/generate_conv_fixtures.py` with PyTorch (float64); the tests never need torch.
+The fixtures `fixtures/conv2d.npz` (named arrays per configuration) and the course's `conv*.npy` next to
+this file were written by `tools/generate_conv_fixtures.py` with PyTorch (float64); the tests never need torch.
 """
 from pathlib import Path
 
@@ -28,23 +28,14 @@ SWEEP = [
 
 
 def load_fixtures():
-    """The PyTorch fixtures as a list of (config dict, arrays dict); layout in tools/generate_conv_fixtures.py."""
-    configs = np.load(FIXTURE_DIR / "conv_fixture_configs.npy", allow_pickle=False)  # (n_configs, 11) int64
-    values = np.load(FIXTURE_DIR / "conv_fixture_arrays.npy", allow_pickle=False)  # (total,) float64
-    fixtures, offset = [], 0
-    for row in configs.tolist():
-        n, c, h, w, f, kh, kw, sh, sw, ph, pw = row
-        oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
-        shapes = {"x": (n, c, h, w), "W": (f, c, kh, kw), "b": (f, 1, 1), "grad_out": (n, f, oh, ow),
-                  "out": (n, f, oh, ow), "grad_x": (n, c, h, w), "grad_W": (f, c, kh, kw), "grad_b": (f, 1, 1)}
-        arrays = {}
-        for name, shape in shapes.items():
-            size = int(np.prod(shape))
-            arrays[name] = values[offset:offset + size].reshape(shape)
-            offset += size
-        fixtures.append(({"kernel": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}, arrays))
-    assert offset == values.size, "fixture arrays do not match the configuration table"
-    return fixtures
+    """The PyTorch fixtures as a list of (config dict, arrays dict), one per `caseNN/` prefix of the file."""
+    fixtures = {}
+    with np.load(FIXTURE_DIR / "fixtures" / "conv2d.npz", allow_pickle=False) as saved:
+        for key in sorted(saved.files):
+            case, name = key.split("/")
+            fixtures.setdefault(case, {})[name] = saved[key]
+    return [({name: tuple(int(v) for v in arrays.pop(name)) for name in ("kernel", "stride", "padding")}, arrays)
+            for arrays in fixtures.values()]
 
 
 FIXTURES = load_fixtures()

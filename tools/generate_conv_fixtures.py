@@ -1,17 +1,13 @@
-"""Write the PyTorch reference fixtures for `tests/test_conv_layer.py` (run once, commit the .npy files).
+"""Write the PyTorch reference fixtures for `tests/test_conv_layer.py` (run once, commit the files).
 
-Run with the separate torch venv (torch is never needed by the library or the tests):
-
-    /work/torchvenv/bin/python tools/generate_conv_fixtures.py
+Run from the repository root with Python in a virtual environment that has torch (torch is never
+needed by the library or the tests), e.g. `.venv-torch/bin/python tools/generate_conv_fixtures.py`.
 
 For each configuration it stores, in float64: the input x, the filters W, the bias b, an upstream
 gradient g, PyTorch's output `conv2d(x, W, b, stride, padding)` and the gradients of `sum(out * g)`
-w.r.t. x, W and b. Everything goes into two pickle-free files next to the tests:
-
-* `tests/conv_fixture_configs.npy`: int64 (n_configs, 11), one row per configuration,
-  columns `CONFIG_COLUMNS` (N, C, H, W, F, KH, KW, SH, SW, PH, PW);
-* `tests/conv_fixture_arrays.npy`: float64 (total,), each configuration's arrays raveled and
-  concatenated in the order of `ARRAY_NAMES`; their shapes follow from the configuration row.
+w.r.t. x, W and b. Everything goes into one pickle-free `tests/fixtures/conv2d.npz` with named arrays
+per configuration: `case07/x`, `case07/W`, ..., `case07/grad_b`, and the configuration itself as
+`case07/kernel`, `case07/stride`, `case07/padding` (int64 pairs).
 
 The first four configurations are the course's: after `np.random.seed(9001)`,
 `x = np.random.rand(2, 3, 11, 11)`, then four Conv2d(3, 10, (3, 3)) built in the order plain,
@@ -21,18 +17,21 @@ Their forward outputs are also written in the course's own file layout, `tests/c
 `tests/conv_stride.npy`, `tests/conv_pad.npy` and `tests/conv_stride_pad.npy` ((2, 10, OH, OW)
 float64 each), which the course's `test_conv_layer.py` loads from the directory it lives in.
 """
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
 
-OUT_DIR = Path(__file__).resolve().parent.parent / "tests"
-CONFIG_COLUMNS = ("N", "C", "H", "W", "F", "KH", "KW", "SH", "SW", "PH", "PW")
-ARRAY_NAMES = ("x", "W", "b", "grad_out", "out", "grad_x", "grad_W", "grad_b")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `lib` importable
+
+from lib.convolutions import calculate_conv_output  # noqa: E402
+from lib.utilities import atomic_write, save_arrays  # noqa: E402
+
+OUT_DIR = REPO_ROOT / "tests"
+FIXTURE_FILE = OUT_DIR / "fixtures" / "conv2d.npz"
 
 COURSE_STRIDES_PADDINGS = [((1, 1), (0, 0)), ((2, 2), (0, 0)), ((1, 1), (1, 1)), ((2, 2), (1, 1))]
 COURSE_FILE_NAMES = ("conv", "conv_stride", "conv_pad", "conv_stride_pad")  # the course test's names, same order
@@ -98,42 +97,25 @@ def extra_configs() -> List[Tuple[tuple, np.ndarray, np.ndarray, np.ndarray]]:
     return result
 
 
-def save_atomically(path: Path, array: np.ndarray) -> None:
-    """np.save to a temporary file in the same directory, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent), suffix=".npy.tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, array, allow_pickle=False)
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, str(path))
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main() -> None:
-    """Compute every configuration with PyTorch and write the two fixture files."""
+    """Compute every configuration with PyTorch and write the fixture file and the course's files."""
     torch.set_num_threads(1)
     grad_rng = np.random.default_rng(7)
-    rows, chunks, course_outputs = [], [], []
-    for (n, c, h, w, f, kernel, stride, padding), x, weights, bias in course_configs() + extra_configs():
-        oh = (h + 2 * padding[0] - kernel[0]) // stride[0] + 1
-        ow = (w + 2 * padding[1] - kernel[1]) // stride[1] + 1
-        grad_out = grad_rng.standard_normal((n, f, oh, ow))
-        arrays = {"x": x, "W": weights, "b": bias, "grad_out": grad_out}
-        arrays.update(torch_reference(x, weights, bias, grad_out, stride, padding))
-        rows.append((n, c, h, w, f) + tuple(kernel) + tuple(stride) + tuple(padding))
+    fixtures, course_outputs = {}, []
+    for index, ((n, c, h, w, f, kernel, stride, padding), x, weights, bias) in enumerate(
+            course_configs() + extra_configs()):
+        oh, ow = calculate_conv_output((h, w), kernel, stride, padding)
+        arrays = {"x": x, "W": weights, "b": bias, "grad_out": grad_rng.standard_normal((n, f, oh, ow))}
+        arrays.update(torch_reference(x, weights, bias, arrays["grad_out"], stride, padding))
+        arrays.update(kernel=np.array(kernel), stride=np.array(stride), padding=np.array(padding))
+        fixtures.update({f"case{index:02d}/{name}": value for name, value in arrays.items()})
         if len(course_outputs) < len(COURSE_FILE_NAMES):  # the course's configurations come first
             course_outputs.append(arrays["out"])
-        chunks.extend(np.ravel(arrays[name]) for name in ARRAY_NAMES)
     for name, out in zip(COURSE_FILE_NAMES, course_outputs):
-        save_atomically(OUT_DIR / (name + ".npy"), out)
-    configs = np.array(rows, dtype=np.int64)
-    values = np.concatenate(chunks).astype(np.float64)
-    save_atomically(OUT_DIR / "conv_fixture_configs.npy", configs)
-    save_atomically(OUT_DIR / "conv_fixture_arrays.npy", values)
-    print(f"wrote {len(rows)} configurations, {values.size} float64 values ({values.nbytes / 1024:.0f} KiB) "
-          f"to {OUT_DIR} with torch {torch.__version__}", file=sys.stderr)
+        atomic_write(OUT_DIR / (name + ".npy"), lambda handle, out=out: np.save(handle, out, allow_pickle=False))
+    save_arrays(FIXTURE_FILE, fixtures)
+    print(f"wrote {index + 1} configurations to {FIXTURE_FILE.relative_to(REPO_ROOT)} with torch {torch.__version__}",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
