@@ -33,23 +33,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import experiments  # noqa: E402  (after the path set-up above)
-
-DTYPES = {"float64": np.float64, "float32": np.float32}
+from lib.cli import DTYPES  # noqa: E402
 SEED = 0
 TORCH_THREADS = 2
 
 
 def time_numpy(dtype) -> tuple:
     """Run the default experiment once in a temporary directory; return (seconds, final val accuracy)."""
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)  # results/ lands in the temporary directory
-        try:
-            start = time.perf_counter()
-            results = experiments.run_conv_experiment(seed=SEED, dtype=dtype, progress=False)
-            seconds = time.perf_counter() - start
-        finally:
-            os.chdir(cwd)
+    with tempfile.TemporaryDirectory() as tmp:  # the saved model lands there, not in results/
+        start = time.perf_counter()
+        results = experiments.run_conv_experiment(seed=SEED, dtype=dtype, progress=False, out_dir=Path(tmp))
+        seconds = time.perf_counter() - start
     return seconds, float(results[3][-1])
 
 

@@ -1,7 +1,7 @@
 """Measure the spread of the course CNN's final validation accuracy over seeds (never pick a seed).
 
-Runs `run_conv_experiment` with its defaults for each seed (in a temporary directory, so the model
-saved under results/ is not replaced), prints each final validation accuracy and their mean, minimum
+Runs `run_conv_experiment` with its defaults for each seed (saving into a temporary directory, so the model
+under results/ is not replaced), prints each final validation accuracy and their mean, minimum
 and maximum, and writes them to a JSON file.
 
 Run from the repository root:
@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import io
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,20 +20,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import experiments  # noqa: E402  (after the path set-up above)
+from lib.cli import DTYPES  # noqa: E402
 from lib.utilities import atomic_write  # noqa: E402
-
-DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
 def final_accuracy(seed: int, dtype, max_datapoints: int) -> float:
     """Run the default experiment once with `seed`, quietly; return the validation accuracy after the last epoch."""
-    cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-        os.chdir(tmp)
-        try:
-            results = experiments.run_conv_experiment(max_datapoints, seed=seed, dtype=dtype, progress=False)
-        finally:
-            os.chdir(cwd)
+        results = experiments.run_conv_experiment(max_datapoints, seed=seed, dtype=dtype, progress=False,
+                                                  out_dir=Path(tmp))
     return float(results[3][-1])
 
 
