@@ -1,13 +1,344 @@
-"""Specification of GlobalAvgPool2d: the mean of every feature map, and its gradient."""
+"""Specification of the pooling layers: MaxPool2d, AvgPool2d, BlurPool2d and GlobalAvgPool2d.
+
+Values and gradients are checked against PyTorch (float64 fixtures written by
+tools/generate_layer_fixtures.py into tests/fixtures/; the tests never need torch), against the loop
+reference `pool_loops` below on random cases, and against centred differences.
+"""
+from itertools import product
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from lib.convolutions import Conv2d
+from lib.convolutions import Conv2d, Flatten
 from lib.gradient_check import numerical_gradient, rel_error
 from lib.network import Linear, Sequential
-from lib.pooling import GlobalAvgPool2d
+from lib.pooling import AvgPool2d, BlurPool2d, GlobalAvgPool2d, MaxPool2d
+
+FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
+def load_cases(file_name):
+    """The fixture file's cases in order, each a dict {array name: array} (keys "caseNN/<name>" in the file)."""
+    cases = {}
+    with np.load(FIXTURE_DIR / file_name, allow_pickle=False) as data:
+        for key in data.files:
+            case, name = key.split("/", 1)
+            cases.setdefault(case, {})[name] = data[key]
+    return [cases[case] for case in sorted(cases)]
+
+
+MAX_CASES = load_cases("max_pool2d.npz")
+AVG_CASES = load_cases("avg_pool2d.npz")
+BLUR_CASES = load_cases("blur_pool2d.npz")
+
+
+def batch_innermost(x):
+    """The same values as x, stored as (C, H, W, N): the layout of Conv2d's (N, C, H, W) output views."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)  # (N, C, H, W) view
+
+
+def pool_loops(x, kernel, stride, padding, grad_out, average):
+    """Loop reference of max / average pooling and its input gradient (the first maximum of a window wins)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=0.0 if average else -np.inf)
+    oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+    out, grad_xp = np.empty((n, c, oh, ow)), np.zeros(xp.shape)
+    for b, ch, i, j in product(range(n), range(c), range(oh), range(ow)):
+        window = xp[b, ch, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        if average:
+            out[b, ch, i, j] = window.sum() / (kh * kw)
+            grad_xp[b, ch, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[b, ch, i, j] / (kh * kw)
+        else:
+            u, v = divmod(int(np.argmax(window)), kw)  # np.argmax returns the first maximum in row-major order
+            out[b, ch, i, j] = window[u, v]
+            grad_xp[b, ch, i * sh + u, j * sw + v] += grad_out[b, ch, i, j]
+    return out, grad_xp[:, :, ph:ph + h, pw:pw + w]
+
+
+def distinct_values(rng, shape):
+    """Values at least 0.01 apart in random order: no ties, not even within a gradient-check step."""
+    return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.01
+
+
+# ------------------------------------------------------------------ MaxPool2d and AvgPool2d: interface
+@pytest.mark.parametrize("layer, text", [
+    (MaxPool2d(2), "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"),
+    (MaxPool2d((3, 2), 1, (1, 0)), "MaxPool2d(kernel_size=(3, 2), stride=(1, 1), padding=(1, 0))"),
+    (AvgPool2d([4, 4], [2, 1], 2), "AvgPool2d(kernel_size=(4, 4), stride=(2, 1), padding=(2, 2))"),
+])
+def test_repr_like_pytorch(layer, text):
+    assert repr(layer) == text
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+def test_stride_defaults_to_the_kernel_size_and_there_are_no_parameters(cls):
+    layer = cls((3, 2))
+    assert (layer.kernel_size, layer.stride, layer.padding) == ((3, 2), (3, 2), (0, 0))
+    assert layer.parameters() == [] and layer.buffers() == []
+
+
+@pytest.mark.parametrize("index", range(len(MAX_CASES)))
+@pytest.mark.parametrize("cls, cases", [(MaxPool2d, MAX_CASES), (AvgPool2d, AVG_CASES)])
+def test_forward_and_input_gradient_match_pytorch(cls, cases, index):
+    case = cases[index]
+    layer = cls(tuple(case["kernel_size"]), tuple(case["stride"]), tuple(case["padding"]))
+    for x in (case["x"], batch_innermost(case["x"])):
+        np.testing.assert_allclose(layer(x), case["out"], rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(layer.backward(case["grad_out"]), case["grad_x"], rtol=1e-13, atol=1e-15)
+
+
+def test_max_pool_fixtures_cover_ties_overlaps_padding_and_odd_shapes():
+    windows_with_ties = 0
+    for case in MAX_CASES:
+        (kh, kw), (sh, sw), (ph, pw) = case["kernel_size"], case["stride"], case["padding"]
+        x = case["x"]
+        oh, ow = case["out"].shape[2:]
+        for i, j in product(range(oh), range(ow)):
+            top, left = i * sh - ph, j * sw - pw
+            window = x[:, :, max(top, 0):top + kh, max(left, 0):left + kw].reshape(x.shape[0], x.shape[1], -1)
+            windows_with_ties += int(np.sum(np.sum(window == window.max(axis=2, keepdims=True), axis=2) > 1))
+    assert windows_with_ties > 100
+    configs = [(tuple(c["kernel_size"]), tuple(c["stride"]), tuple(c["padding"]), c["x"].shape) for c in MAX_CASES]
+    assert any(s[0] < k[0] for k, s, _, _ in configs)  # overlapping windows
+    assert any(max(p) > 0 for _, _, p, _ in configs)
+    assert any(k[0] != k[1] for k, _, _, _ in configs) and any(k == (1, 1) for k, _, _, _ in configs)
+    assert any((x[2] - k[0]) % s[0] != 0 for k, s, p, x in configs if p == (0, 0))  # stride not dividing
+    assert any(x[0] == 1 for *_, x in configs) and any(x[1] == 1 for *_, x in configs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)), stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       extra=st.tuples(st.integers(0, 3), st.integers(0, 3)), batch=st.integers(1, 3), channels=st.integers(1, 3),
+       pad=st.tuples(st.booleans(), st.booleans()), seed=st.integers(0, 2 ** 32 - 1))
+def test_pooling_matches_the_loop_reference_on_random_cases_with_ties(kernel, stride, extra, batch, channels, pad,
+                                                                      seed):
+    padding = tuple(k // 2 if p else 0 for k, p in zip(kernel, pad))
+    shape = (batch, channels) + tuple(max(1, k - 2 * p) + e for k, p, e in zip(kernel, padding, extra))
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-1, 2, size=shape).astype(float)  # three values: ties everywhere
+    for cls, average in ((MaxPool2d, False), (AvgPool2d, True)):
+        layer = cls(kernel, stride, padding)
+        out = layer(x)
+        grad_out = rng.standard_normal(out.shape)
+        expected_out, expected_grad = pool_loops(x, kernel, stride, padding, grad_out, average)
+        np.testing.assert_allclose(out, expected_out, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(layer.backward(grad_out), expected_grad, rtol=1e-13, atol=1e-15)
+
+
+# ------------------------------------------------------------------ the fast path of windows that tile the input
+@pytest.mark.parametrize("kernel, stride, padding, shape, tiles", [
+    (2, None, 0, (2, 3, 8, 6), True), ((3, 2), None, 0, (1, 1, 6, 4), True), (2, None, 0, (1, 1, 5, 6), False),
+    (2, 1, 0, (1, 1, 6, 6), False), (2, None, 1, (1, 1, 6, 6), False),
+])
+def test_windows_that_tile_the_input_take_the_fast_path(kernel, stride, padding, shape, tiles):
+    assert MaxPool2d(kernel, stride, padding)._tiles(shape) is tiles
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("kind", ["ints", "relu", "zeros", "normal"])
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, batch_innermost])
+def test_fast_path_and_general_path_agree_including_ties(cls, kind, layout, monkeypatch):
+    rng = np.random.default_rng(3)
+    shape = (3, 4, 8, 6)
+    x = {"ints": rng.integers(-2, 3, shape).astype(float), "relu": np.maximum(rng.standard_normal(shape), 0),
+         "zeros": np.zeros(shape), "normal": rng.standard_normal(shape)}[kind]
+    x = layout(x)
+    grad_out = rng.standard_normal((3, 4, 4, 3))
+    fast, general = cls(2), cls(2)
+    monkeypatch.setattr(general, "_tiles", lambda shape: False)  # force the im2col path
+    np.testing.assert_array_equal(fast(x), general(x))
+    np.testing.assert_array_equal(fast.backward(grad_out), general.backward(grad_out))
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("padding", [0, 1])
+def test_output_and_gradient_keep_the_memory_layout_of_the_input(cls, padding):
+    x = batch_innermost(np.random.default_rng(4).standard_normal((4, 3, 6, 6)))
+    layer = cls(2, padding=padding)
+    out = layer(x)
+    grad_x = layer.backward(np.ones(out.shape))
+    assert out.transpose(1, 2, 3, 0).flags.c_contiguous  # (C, OH, OW, N) in memory, like x
+    assert padding or grad_x.transpose(1, 2, 3, 0).flags.c_contiguous
+    assert MaxPool2d(2)(np.zeros((2, 3, 4, 4))).flags.c_contiguous  # and plain (N, C, H, W) stays so
+
+
+# ------------------------------------------------------------------ gradients, modes, dtypes
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("kernel, stride, padding, shape", [
+    (2, None, 0, (2, 3, 4, 6)), (3, 2, 1, (2, 2, 7, 6)), ((2, 3), (1, 2), (1, 1), (1, 2, 5, 5)),
+    (2, 3, 0, (1, 1, 7, 7)),
+])
+def test_gradient_check(cls, kernel, stride, padding, shape):
+    cls(kernel, stride, padding).check_gradients((distinct_values(np.random.default_rng(5), shape),))
+
+
+def test_gradient_check_inside_a_network():
+    np.random.seed(2)
+    network = Sequential(Conv2d(2, 3, 3, padding=1), MaxPool2d(2), Conv2d(3, 2, 2), AvgPool2d(3, 1, 1), Flatten(),
+                         Linear(2 * 3 * 3, 2))
+    network.check_gradients((np.random.default_rng(6).standard_normal((2, 2, 8, 8)),))
+
+
+def test_max_pool_in_eval_mode_skips_the_argmax_but_backward_still_works():
+    x = np.random.default_rng(7).integers(0, 3, (2, 2, 5, 5)).astype(float)
+    grad_out = np.arange(2 * 2 * 2 * 2, dtype=float).reshape(2, 2, 2, 2)
+    trained = MaxPool2d(3, 2, 1)
+    trained(x)
+    assert trained.argmax.shape == (2, 2, 3, 3)
+    evaluated = MaxPool2d(2).eval()
+    evaluated(x)
+    assert evaluated.argmax is None
+    _, expected = pool_loops(x, (2, 2), (2, 2), (0, 0), grad_out, average=False)
+    np.testing.assert_array_equal(evaluated.backward(grad_out), expected)
+
+
+@pytest.mark.parametrize("layer", [MaxPool2d(2), AvgPool2d(3, 1, 1), BlurPool2d(3)])
+def test_float32_stays_float32_and_integers_are_pooled_in_float64(layer):
+    x64 = np.random.default_rng(8).standard_normal((2, 3, 6, 6))
+    out32 = layer(x64.astype(np.float32))
+    grad32 = layer.backward(np.ones(out32.shape, dtype=np.float32))
+    assert out32.dtype == grad32.dtype == np.float32
+    np.testing.assert_allclose(out32, layer(x64), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad32, layer.backward(np.ones(out32.shape)), rtol=1e-5, atol=1e-6)
+    assert layer(np.ones((1, 3, 4, 4), dtype=np.int64)).dtype == np.float64
+
+
+def test_overlapping_windows_add_their_gradients():
+    layer = MaxPool2d(2, 1)
+    x = np.zeros((1, 1, 3, 3))
+    x[0, 0, 1, 1] = 1.0  # the maximum of all four windows
+    layer(x)
+    grad_x = layer.backward(np.ones((1, 1, 2, 2)))
+    assert grad_x[0, 0, 1, 1] == 4.0 and grad_x.sum() == 4.0
+
+
+def test_average_pooling_counts_padded_zeros():
+    out = AvgPool2d(3, 1, 1)(np.ones((1, 1, 3, 3)))
+    np.testing.assert_allclose(out[0, 0], [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]])
+
+
+# ------------------------------------------------------------------ bad arguments and inputs
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"kernel_size": 3, "padding": 2}, ValueError,
+     r"padding must be at most half of kernel_size, got padding=\(2, 2\) and kernel_size=\(3, 3\)"),
+    ({"kernel_size": (2, 4), "padding": (1, 3)}, ValueError, "padding must be at most half of kernel_size"),
+    ({"kernel_size": 0}, ValueError, r"kernel_size must be positive ints \(height, width\), got \(0, 0\)"),
+    ({"kernel_size": 2, "stride": 0}, ValueError, "stride must be positive ints"),
+    ({"kernel_size": 2, "padding": -1}, ValueError, "padding must be non-negative ints"),
+    ({"kernel_size": (2, 2, 2)}, ValueError, "kernel_size must be a tuple of 2 ints"),
+    ({"kernel_size": True}, TypeError, "kernel_size"),
+    ({"kernel_size": 2.0}, TypeError, "kernel_size"),
+    ({"kernel_size": 2, "stride": (1.0, 1)}, TypeError, "stride must hold ints"),
+    ({"kernel_size": 2, "padding": False}, TypeError, "padding"),
+])
+def test_bad_arguments(cls, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+def test_bad_inputs(cls):
+    name = cls.__name__
+    with pytest.raises(ValueError, match=name + r" expects a 4-D input \(N, C, H, W\), got a 3-D input"):
+        cls(2)(np.zeros((1, 4, 4)))
+    with pytest.raises(ValueError, match=r"cannot be applied to an input of shape \(1, 1, 3, 3\): kernel size 5 is "
+                                         r"larger than the padded input size 3"):
+        cls(5)(np.zeros((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="kernel size 4 is larger than the padded input size 3"):
+        cls((2, 4), padding=(0, 1))(np.zeros((1, 1, 3, 1)))
+    with pytest.raises(TypeError, match=name + " expects a real-valued input x, got dtype complex128"):
+        cls(2)(np.zeros((1, 1, 4, 4), dtype=complex))
+
+
+@pytest.mark.parametrize("layer", [MaxPool2d(2), AvgPool2d(2), BlurPool2d(2)])
+def test_backward_before_forward_or_with_the_wrong_grad_shape(layer):
+    name = type(layer).__name__
+    with pytest.raises(RuntimeError, match=name + ".backward called before forward"):
+        layer.backward(np.ones((1, 2, 2, 2)))
+    layer(np.ones((1, 2, 4, 4)))
+    with pytest.raises(ValueError, match=name + r".backward expected grad of shape \(1, 2, 2, 2\), got \(1, 2, 2\)"):
+        layer.backward(np.ones((1, 2, 2)))
+
+
+# ------------------------------------------------------------------ BlurPool2d
+def test_blur_filter_is_the_normalised_binomial_and_the_layer_has_no_parameters():
+    layer = BlurPool2d(3)
+    np.testing.assert_allclose(layer.filt, np.outer([1, 3, 3, 1], [1, 3, 3, 1]) / 64)
+    np.testing.assert_allclose(BlurPool2d(1, filt_size=3).filt, np.outer([1, 2, 1], [1, 2, 1]) / 16)
+    assert (layer.channels, layer.filt_size, layer.stride, layer.pad_type) == (3, 4, 2, "reflect")
+    assert (layer.kernel_size, layer.pad_sizes, layer.padding) == ((4, 4), (1, 2), (1, 1))
+    assert layer.parameters() == [] and layer.buffers() == []
+    assert repr(layer) == "BlurPool2d(channels=3, filt_size=4, stride=2, pad_type='reflect')"
+
+
+@pytest.mark.parametrize("index", range(len(BLUR_CASES)))
+def test_blur_pool_matches_the_papers_padding_and_depthwise_convolution_in_pytorch(index):
+    case = BLUR_CASES[index]
+    layer = BlurPool2d(case["x"].shape[1], int(case["filt_size"]), int(case["stride"]),
+                       "reflect" if case["reflect"] else "zero")
+    np.testing.assert_allclose(layer.filt, case["filt"], rtol=1e-15)
+    for x in (case["x"], batch_innermost(case["x"])):
+        np.testing.assert_allclose(layer(x), case["out"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(layer.backward(case["grad_out"]), case["grad_x"], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape, stride, expected", [((1, 1, 7, 8), 2, (4, 4)), ((1, 1, 9, 3), 3, (3, 1)),
+                                                     ((2, 1, 5, 5), 1, (5, 5))])
+def test_blur_output_size_is_the_input_size_over_the_stride_rounded_up(shape, stride, expected):
+    assert BlurPool2d(1, stride=stride)(np.zeros(shape)).shape[2:] == expected
+
+
+def test_reflect_padding_keeps_a_constant_map_constant_and_zero_padding_darkens_the_border():
+    x = np.full((1, 1, 6, 6), 2.0)
+    np.testing.assert_allclose(BlurPool2d(1)(x), 2.0)
+    border = BlurPool2d(1, pad_type="zero")(x)
+    assert border[0, 0, 0, 0] < 2.0 and border[0, 0, -1, -1] < 2.0
+
+
+@pytest.mark.parametrize("filt_size, stride, pad_type, shape", [
+    (4, 2, "reflect", (2, 2, 6, 5)), (3, 1, "reflect", (1, 2, 4, 4)), (5, 3, "zero", (2, 1, 7, 4)),
+    (4, 2, "zero", (1, 1, 1, 2)), (2, 2, "reflect", (1, 3, 2, 3)),
+])
+def test_blur_pool_gradient_check(filt_size, stride, pad_type, shape):
+    x = np.random.default_rng(9).standard_normal(shape)
+    BlurPool2d(shape[1], filt_size, stride, pad_type).check_gradients((x,))
+
+
+def test_blur_pool_rejects_bad_arguments_and_inputs():
+    with pytest.raises(ValueError, match="channels must be a positive int, got 0"):
+        BlurPool2d(0)
+    with pytest.raises(TypeError, match="filt_size must be a positive int"):
+        BlurPool2d(2, filt_size=4.0)
+    with pytest.raises(TypeError, match="stride must be a positive int"):
+        BlurPool2d(2, stride=True)
+    with pytest.raises(ValueError, match="pad_type must be 'reflect' or 'zero', got 'circular'"):
+        BlurPool2d(2, pad_type="circular")
+    with pytest.raises(ValueError, match="BlurPool2d expected input with 3 channels, got 2"):
+        BlurPool2d(3)(np.zeros((1, 2, 8, 8)))
+    with pytest.raises(ValueError, match=r"larger than 2x2 to reflect 2 pixels .* got shape \(1, 1, 2, 8\)"):
+        BlurPool2d(1)(np.zeros((1, 1, 2, 8)))
+    with pytest.raises(ValueError, match="BlurPool2d expects a 4-D input"):
+        BlurPool2d(1)(np.zeros((8, 8)))
+
+
+def test_blurring_before_subsampling_keeps_the_output_when_the_input_moves_by_one_pixel():
+    x = np.zeros((1, 1, 16, 16))
+    x[0, 0, ::2, :] = 1.0  # stripes on even rows: plain stride-2 subsampling sees all of them ...
+    moved = np.roll(x, 1, axis=2)  # ... and, one row lower, none
+
+    def change(layer):
+        return np.abs(layer(moved) - layer(x)).sum() / np.abs(layer(x)).sum()
+
+    assert change(MaxPool2d(1, stride=2)) == 1.0
+    assert change(BlurPool2d(1)) < 1e-12  # every blurred row averages one stripe and its neighbours
+
+
+# ------------------------------------------------------------------ GlobalAvgPool2d
 def test_forward_averages_each_map_over_height_and_width():
     x = np.arange(2 * 3 * 2 * 4, dtype=float).reshape(2, 3, 2, 4)
     out = GlobalAvgPool2d()(x)

@@ -1,0 +1,166 @@
+"""Batch normalisation of feature maps: `BatchNorm2d`, PyTorch's layer with its defaults.
+
+Shape letters: N = batch size, C = channels (features), H, W = height and width of a feature map,
+M = N * H * W, the number of values per channel that one batch normalises together.
+
+In training mode every channel is normalised with the mean and the biased variance of its M values
+in the batch, then scaled by `weight` and shifted by `bias`; the running statistics follow the batch
+statistics as exponential moving averages. In evaluation mode the running statistics replace the
+batch statistics, so an image's output no longer depends on the rest of its batch.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+
+from lib.checks import check_backward_grad, check_feature_maps, check_positive_int, check_real
+from lib.network_base import Module, Parameter
+
+_AXES = (0, 2, 3)  # the axes a channel's statistics run over: N, H, W
+
+
+def _per_channel(values: np.ndarray, dtype) -> np.ndarray:
+    """A (C,) vector as a (C, 1, 1) array of `dtype`, which broadcasts against (N, C, H, W)."""
+    return values.astype(dtype, copy=False).reshape(-1, 1, 1)  # (C, 1, 1)
+
+
+class BatchNorm2d(Module):
+    """Batch normalisation over (N, H, W) per channel, PyTorch's `nn.BatchNorm2d(num_features, eps, momentum)`.
+
+    `out = (x - mean) / sqrt(var + eps) * weight + bias`, per channel. Training mode uses the batch's
+    mean and biased variance over the M = N*H*W values of a channel and updates, in place,
+    `running = (1 - momentum) * running + momentum * batch_statistic`, with the UNBIASED variance
+    (times M / (M - 1)) going into `running_var`, as PyTorch does. Evaluation mode uses the running
+    statistics. Backward is exact for the mode of the last forward: in training mode it includes the
+    gradient through the batch mean and variance.
+
+    dtypes: the output and the input gradient have x's float dtype (float32 stays float32; integer
+    inputs are normalised in float64). The statistics are accumulated in float64 (as PyTorch's CPU
+    kernel accumulates float32 in double) and cast to x's dtype where they touch x. The running
+    statistics stay float64 whatever the input dtype: one model, saved once, serves float32 and
+    float64 runs, and thousands of momentum updates add no float32 rounding. `weight` and `bias`
+    are used in x's dtype and keep their own.
+
+    Attributes:
+        num_features: C.
+        eps: added to the variance before the square root; momentum: weight of the newest batch.
+        weight: Parameter "weight", (C,), ones; bias: Parameter "bias", (C,), zeros.
+        running_mean: (C,) float64, zeros; running_var: (C,) float64, ones. Both are updated in
+            place (never replaced), so arrays returned by `buffers()` stay the layer's.
+        input_cache: a training forward caches (x_hat, inv_std, None): the normalised input
+            (N, C, H, W) and the (C,) float64 1 / sqrt(var + eps); an eval forward caches
+            (x, inv_std, mean) with the running statistics it used (x a reference, not a copy).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1):
+        """Create the layer.
+
+        Raises:
+            TypeError: if num_features is not an int, or eps or momentum is not a real number.
+            ValueError: if num_features <= 0, eps <= 0 or momentum is outside [0, 1].
+        """
+        super().__init__()
+        self.num_features = check_positive_int(num_features, "num_features")
+        self.eps = check_real(eps, "eps", minimum=0.0)
+        if self.eps == 0:
+            raise ValueError("eps must be > 0 (it keeps a constant channel from dividing by zero), got 0.0")
+        self.momentum = check_real(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.weight = Parameter(np.ones(self.num_features), name="weight")  # (C,)
+        self.bias = Parameter(np.zeros(self.num_features), name="bias")  # (C,)
+        self.running_mean = np.zeros(self.num_features)  # (C,) float64
+        self.running_var = np.ones(self.num_features)  # (C,) float64
+        self._output_shape = None  # (N, C, H, W) of the last forward, which backward's grad must have
+        self._dtype = None  # x's float dtype in the last forward
+
+    def __repr__(self) -> str:
+        return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+
+    def parameters(self) -> List[Parameter]:
+        """Return `[weight, bias]`."""
+        return [self.weight, self.bias]
+
+    def buffers(self) -> List[Tuple[str, np.ndarray]]:
+        """Return `[("running_mean", running_mean), ("running_var", running_var)]`, the arrays themselves."""
+        return [("running_mean", self.running_mean), ("running_var", self.running_var)]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Normalise every channel, scale and shift it; in training mode update the running statistics.
+
+        Args:
+            x: (N, C, H, W) input, any memory layout.
+
+        Returns:
+            (N, C, H, W) output in x's float dtype and memory layout.
+
+        Raises:
+            ValueError: if x is not 4-D, has not C channels, or (training mode) has a single value per channel.
+            TypeError: if x is not real-valued.
+        """
+        x = check_feature_maps(x, "BatchNorm2d", self.num_features)
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+        x = x.astype(dtype, copy=False)
+        weight, bias = _per_channel(self.weight.data, dtype), _per_channel(self.bias.data, dtype)
+        if self.training:
+            count = x.shape[0] * x.shape[2] * x.shape[3]  # M
+            if count < 2:
+                raise ValueError(f"BatchNorm2d expects more than 1 value per channel when training, "
+                                 f"got input of shape {x.shape}")
+            mean = x.mean(axis=_AXES, dtype=np.float64)  # (C,)
+            x_hat = x - _per_channel(mean, dtype)  # (N, C, H, W), centred for now
+            var = np.square(x_hat).mean(axis=_AXES, dtype=np.float64)  # (C,), biased
+            inv_std = 1.0 / np.sqrt(var + self.eps)  # (C,) float64
+            x_hat *= _per_channel(inv_std, dtype)
+            self.running_mean *= 1.0 - self.momentum  # in place: the buffers stay the same arrays
+            self.running_mean += self.momentum * mean
+            self.running_var *= 1.0 - self.momentum
+            self.running_var += self.momentum * var * (count / (count - 1))
+            self.input_cache = (x_hat, inv_std, None)
+            out = x_hat * weight
+            out += bias
+        else:
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # (C,) float64
+            scale = self.weight.data * inv_std  # (C,): out = x * scale + shift, two passes over x
+            shift = self.bias.data - self.running_mean * scale
+            self.input_cache = (x, inv_std, self.running_mean.copy())
+            out = x * _per_channel(scale, dtype)
+            out += _per_channel(shift, dtype)
+        self._output_shape, self._dtype = x.shape, dtype
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Accumulate the weight and bias gradients and return the gradient w.r.t. x.
+
+        With g = grad, x_hat the normalised input and sums over N, H, W per channel:
+        `bias.grad += sum(g)`, `weight.grad += sum(g * x_hat)`. Input gradient in training mode (the
+        batch statistics depend on x): `weight * inv_std / M * (M * g - sum(g) - x_hat * sum(g * x_hat))`;
+        in evaluation mode (fixed statistics): `weight * inv_std * g`.
+
+        Args:
+            grad: (N, C, H, W) gradient w.r.t. the output of the last forward.
+
+        Returns:
+            (N, C, H, W) gradient w.r.t. x, in the result dtype of grad and x.
+
+        Raises:
+            RuntimeError: if called before forward.
+            ValueError: if grad does not have the output's shape.
+        """
+        grad = check_backward_grad(self, grad, self._output_shape)
+        dtype = np.result_type(grad.dtype, self._dtype)
+        grad = grad.astype(dtype, copy=False)
+        first, inv_std, mean = self.input_cache
+        x_hat = first if mean is None else (first - _per_channel(mean, dtype)) * _per_channel(inv_std, dtype)
+        grad_bias = grad.sum(axis=_AXES, dtype=np.float64)  # (C,)
+        grad_weight = np.einsum("nchw,nchw->c", grad, x_hat, dtype=np.float64)  # (C,), no product array
+        self.weight.grad += grad_weight
+        self.bias.grad += grad_bias
+        coefficient = self.weight.data * inv_std  # (C,) float64
+        if mean is not None:  # eval-mode forward: the statistics were constants
+            return grad * _per_channel(coefficient, dtype)
+        count = grad.shape[0] * grad.shape[2] * grad.shape[3]  # M
+        grad_x = x_hat * _per_channel(-grad_weight / count, dtype)
+        grad_x += grad
+        grad_x -= _per_channel(grad_bias / count, dtype)
+        grad_x *= _per_channel(coefficient, dtype)
+        return grad_x
