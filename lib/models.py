@@ -21,7 +21,7 @@ from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
 from lib.network import Linear, Sequential
 from lib.network_base import Module
-from lib.pooling import GlobalAvgPool2d
+from lib.pooling import BlurPool2d, GlobalAvgPool2d, MaxPool2d
 from lib.utilities import load_arrays, save_arrays
 
 LINEAR_UNITS = 30  # hidden units of the course's MLP
@@ -72,6 +72,42 @@ def create_gap_cnn(channels: Sequence[int] = GAP_CHANNELS) -> Module:
         Conv2d(c2, c3, (3, 3), (1, 1), (1, 1)), ReLU(),  # (N, c3, 7, 7)
         GlobalAvgPool2d(),  # (N, c3)
         Linear(c3, 10))  # (N, 10)
+
+
+def create_maxpool_cnn() -> Module:
+    """The course CNN with the downsampling moved out of the convolutions: stride-1 3x3 convolutions + max pooling.
+
+    28x28 -> conv 3x3 (5 maps) -> max 2x2 -> 14x14 -> conv 3x3 (10 maps) -> max 2x2 -> 7x7 -> Linear(490, 10),
+    the same map sizes and head as the course CNN.
+    """
+    return Sequential(
+        Conv2d(1, 5, (3, 3), (1, 1), (1, 1)), ReLU(), MaxPool2d(2),  # (N, 5, 14, 14)
+        Conv2d(5, 10, (3, 3), (1, 1), (1, 1)), ReLU(), MaxPool2d(2),  # (N, 10, 7, 7)
+        Flatten(), Linear(10 * 7 * 7, 10))  # (N, 10)
+
+
+def create_blurpool_cnn() -> Module:
+    """The course CNN anti-aliased in Zhang's recipe: each strided convolution becomes a stride-1 convolution,
+    ReLU, then `BlurPool2d` (a binomial low-pass filter, then subsampling by 2).
+
+    28x28 -> conv 3x3 (5 maps) -> blur-pool -> 14x14 -> conv 3x3 (10 maps) -> blur-pool -> 7x7 -> Linear(490, 10).
+    """
+    return Sequential(
+        Conv2d(1, 5, (3, 3), (1, 1), (1, 1)), ReLU(), BlurPool2d(5),  # (N, 5, 14, 14)
+        Conv2d(5, 10, (3, 3), (1, 1), (1, 1)), ReLU(), BlurPool2d(10),  # (N, 10, 7, 7)
+        Flatten(), Linear(10 * 7 * 7, 10))  # (N, 10)
+
+
+def create_maxblurpool_cnn() -> Module:
+    """`create_maxpool_cnn` anti-aliased in Zhang's recipe: each max pooling becomes max with stride 1, then `BlurPool2d`.
+
+    The stride-1 max pooling (2x2, padding 0) makes the maps one pixel smaller: 28 -> 27 -> blur-pool -> 14,
+    14 -> 13 -> blur-pool -> 7, so the head is the same Linear(490, 10).
+    """
+    return Sequential(
+        Conv2d(1, 5, (3, 3), (1, 1), (1, 1)), ReLU(), MaxPool2d(2, stride=1), BlurPool2d(5),  # (N, 5, 14, 14)
+        Conv2d(5, 10, (3, 3), (1, 1), (1, 1)), ReLU(), MaxPool2d(2, stride=1), BlurPool2d(10),  # (N, 10, 7, 7)
+        Flatten(), Linear(10 * 7 * 7, 10))  # (N, 10)
 
 
 def flatten_images(x: np.ndarray) -> np.ndarray:

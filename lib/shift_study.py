@@ -1,8 +1,9 @@
-"""The shift study: how the validation accuracy of four models falls when the digits move.
+"""The shift study: how the validation accuracy of models built to cope with moved digits falls when they move.
 
-Four models, each trained on unshifted MNIST (the augmented MLP on randomly shifted copies) from the
-same fixed seed, are evaluated on the validation images moved 0..6 pixels right and down, and moved
-2 pixels in four directions separately (right, down, right+down, up-left):
+Every model is trained on MNIST from the same fixed seed with the course's recipe (10 epochs, batch 50,
+SGD with momentum 0.9) and evaluated on the validation images moved 0..6 pixels right and down, and
+moved 2 pixels in four directions separately (right, down, right+down, up-left). Every model takes
+(N, 1, 28, 28) images (the MLPs start with `Flatten`):
 
 * "MLP": the course MLP; every input pixel has its own weight, so it knows nothing of neighbourhoods.
 * "CNN": the course CNN; its convolutions are shift-equivariant, but the flattening head gives every
@@ -10,8 +11,12 @@ same fixed seed, are evaluated on the validation images moved 0..6 pixels right 
   make shifts of odd size and shifts towards the border behave differently.
 * "GAP CNN": three convolutions whose maps are averaged over all positions (`GlobalAvgPool2d`), so the
   head does not know where a feature was; only the stride-2 grid and the borders remain.
-* "MLP + aug": the course MLP trained on the images plus copies moved by random shifts of up to 3
-  pixels in each direction.
+* "MLP + aug" and "CNN + aug": the course's models trained on the images plus three copies moved by
+  random shifts of up to 3 pixels in each direction.
+* "MaxPool CNN": stride-1 convolutions and 2x2 max pooling for the downsampling.
+* "BlurPool CNN" and "MaxBlurPool CNN": the course CNN and the MaxPool CNN anti-aliased in Zhang's
+  recipe (a low-pass `BlurPool2d` before every subsampling).
+* "MLP centred": the course MLP on images moved so that their centre of mass is in the middle.
 
 `run_shift_study` writes `results/shift_study.csv` and `results/shift_study.png`.
 """
@@ -20,16 +25,19 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from lib.convolutions import Flatten
 from lib.model_evaluation import accuracy_on
 from lib.model_training import BATCH_SIZE, MOMENTUM, NUM_EPOCHS, fit
-from lib.models import CONV_LR, GAP_CHANNELS, MLP_LR, create_conv_model, create_gap_cnn, create_mlp, flatten_images
+from lib.models import (CONV_LR, GAP_CHANNELS, MLP_LR, create_blurpool_cnn, create_conv_model, create_gap_cnn,
+                        create_maxblurpool_cnn, create_maxpool_cnn, create_mlp)
+from lib.network import Sequential
 from lib.network_base import Module
 from lib.plot_curves import plot_lines
-from lib.shifts import augment_with_shifts, shift_images
+from lib.shifts import Recentre, augment_with_shifts, shift_images
 from lib.utilities import RESULTS_DIR, atomic_write_text
 
 CSV_FILE = "shift_study.csv"
@@ -39,8 +47,9 @@ SWEEP_SHIFTS = tuple(range(7))  # pixels right and down
 # (name, dy, dx) with dy > 0 = down and dx > 0 = right, all 2 pixels.
 DIRECTIONS = (("right", 0, 2), ("down", 2, 0), ("right+down", 2, 2), ("up-left", -2, -2))
 MAX_AUGMENT_SHIFT = 3
-AUGMENT_COPIES = 3  # shifted copies of the training set added for the augmented MLP
+AUGMENT_COPIES = 3  # shifted copies of the training set added for the augmented models
 GAP_LR = 0.01
+POOL_LR = 0.01  # the MaxPool and BlurPool CNNs train with the course CNN's learning rate
 
 Row = Dict[str, object]
 
@@ -74,44 +83,59 @@ def study_shifts() -> List[Tuple[str, int, int]]:
     return sweep + [(name, dy, dx) for name, dy, dx in DIRECTIONS if (name, dy, dx) not in sweep]
 
 
+def study_plans(gap_channels: Sequence[int] = GAP_CHANNELS) -> List[Tuple[str, Callable[[], Module], float, bool]]:
+    """The study's models: (name, builder, learning rate, trained on the augmented set), in the CSV's order.
+
+    Every builder returns a model of (N, 1, 28, 28) images and draws its weights from the global stream.
+    """
+    def image_mlp() -> Module:
+        return Sequential(Flatten(), create_mlp())  # (N, 784) -> the course MLP
+
+    return [("MLP", image_mlp, MLP_LR, False),
+            ("CNN", create_conv_model, CONV_LR, False),
+            ("GAP CNN", lambda: create_gap_cnn(gap_channels), GAP_LR, False),
+            ("MLP + aug", image_mlp, MLP_LR, True),
+            ("MaxPool CNN", create_maxpool_cnn, POOL_LR, False),
+            ("BlurPool CNN", create_blurpool_cnn, POOL_LR, False),
+            ("MaxBlurPool CNN", create_maxblurpool_cnn, POOL_LR, False),
+            ("MLP centred", lambda: Sequential(Recentre(), Flatten(), create_mlp()), MLP_LR, False),
+            ("CNN + aug", create_conv_model, CONV_LR, True)]
+
+
 def train_study_models(data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64,
                        num_epochs: int = NUM_EPOCHS, gap_channels: Sequence[int] = GAP_CHANNELS,
-                       progress: Optional[bool] = None) -> Dict[str, Tuple[Module, bool]]:
-    """Train the four models of the study, each right after `np.random.seed(seed)`.
+                       progress: Optional[bool] = None, names: Optional[Sequence[str]] = None) -> Dict[str, Module]:
+    """Train the study's models (`study_plans`), each right after `np.random.seed(seed)`.
 
     Args:
         data: `(x_train, y_train, x_val, y_val)` with images of shape (N, 1, 28, 28).
         seed: the seed every model starts from; the augmentation draws from `RandomState(seed)`.
         dtype: float dtype of the computation.
-        num_epochs: passes over the training data (of the augmented set, for the augmented MLP).
+        num_epochs: passes over the training data (of the augmented set, for the augmented models).
         gap_channels: feature maps of the GAP CNN's three convolutions.
         progress: progress display inside each epoch.
+        names: train only these models (default: all).
 
     Returns:
-        dict from model name to `(model, flat)`, where `flat` says the model takes (N, 784) inputs.
+        dict from model name to the trained model, in `study_plans` order.
     """
     x_train, y_train, x_val, y_val = data
-    flat = flatten_images
     x_aug, y_aug = augment_with_shifts(x_train, y_train, np.random.RandomState(seed), AUGMENT_COPIES,
                                        MAX_AUGMENT_SHIFT)
-    plans = (
-        ("MLP", create_mlp, MLP_LR, (flat(x_train), y_train, flat(x_val), y_val), True),
-        ("CNN", create_conv_model, CONV_LR, data, False),
-        ("GAP CNN", lambda: create_gap_cnn(gap_channels), GAP_LR, data, False),
-        ("MLP + aug", create_mlp, MLP_LR, (flat(x_aug), y_aug, flat(x_val), y_val), True),
-    )
     models = {}
-    for name, build, lr, model_data, is_flat in plans:
+    for name, build, lr, augmented in study_plans(gap_channels):
+        if names is not None and name not in names:
+            continue
         print(f"Shift study: training {name}")
         np.random.seed(seed)
         model = build()
-        fit(model, lr, model_data, dtype, num_epochs, BATCH_SIZE, MOMENTUM, progress)
-        models[name] = (model, is_flat)
+        train_data = (x_aug, y_aug) if augmented else (x_train, y_train)
+        fit(model, lr, train_data + (x_val, y_val), dtype, num_epochs, BATCH_SIZE, MOMENTUM, progress)
+        models[name] = model
     return models
 
 
-def measure_shift_accuracies(models: Dict[str, Tuple[Module, bool]], x_val: np.ndarray,
-                             y_val: np.ndarray) -> List[Row]:
+def measure_shift_accuracies(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray) -> List[Row]:
     """Validation accuracy of every model on every shift of `study_shifts()`.
 
     Returns:
@@ -120,10 +144,9 @@ def measure_shift_accuracies(models: Dict[str, Tuple[Module, bool]], x_val: np.n
     rows = []
     for direction, dy, dx in study_shifts():
         x_shifted = shift_images(x_val, dy, dx)
-        for name, (model, is_flat) in models.items():
-            acc = accuracy_on(model, flatten_images(x_shifted) if is_flat else x_shifted, y_val, BATCH_SIZE)
-            rows.append({"model": name, "direction": direction, "shift": max(abs(dy), abs(dx)),
-                         "dy": dy, "dx": dx, "val_accuracy": acc})
+        for name, model in models.items():
+            rows.append({"model": name, "direction": direction, "shift": max(abs(dy), abs(dx)), "dy": dy, "dx": dx,
+                         "val_accuracy": accuracy_on(model, x_shifted, y_val, BATCH_SIZE)})
     return rows
 
 
@@ -149,7 +172,7 @@ def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
 def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float64, num_epochs: int = NUM_EPOCHS,
                     gap_channels: Sequence[int] = GAP_CHANNELS, progress: Optional[bool] = None,
                     show: Optional[bool] = None, out_dir: Path = RESULTS_DIR) -> List[Row]:
-    """Train the four models and measure their accuracy on shifted validation images.
+    """Train the study's models and measure their accuracy on shifted validation images.
 
     Writes `shift_study.csv` (columns `CSV_COLUMNS`, one row per model and shift) and `shift_study.png`
     (accuracy vs. right+down shift, one line per model) to `out_dir`, and prints the digits' mean

@@ -12,6 +12,7 @@ from typing import Tuple
 import numpy as np
 
 from lib.checks import check_feature_maps, check_int
+from lib.network_base import Module
 
 
 def shift_images(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -119,3 +120,25 @@ def recentre(images: np.ndarray) -> np.ndarray:
     middle = np.array([(height - 1) / 2, (width - 1) / 2])
     offsets = np.rint(middle - centre_of_mass(images)).astype(np.int64)  # (N, 2)
     return shift_each(images, offsets)
+
+
+class Recentre(Module):
+    """`recentre` as the first layer of a model: (N, C, H, W) -> the same images, re-centred.
+
+    It has no parameters and nothing flows back through it (the images are data), so `backward`
+    raises and `backward_params` does nothing; a model that starts with it trains as usual.
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Re-centre every image of x (see `recentre`)."""
+        return recentre(x)
+
+    def backward(self, grad: np.ndarray):
+        """Not differentiable: moving by a rounded, data-dependent offset has no useful input gradient."""
+        raise NotImplementedError("Recentre has no input gradient; use it as the first layer of a model")
+
+    def backward_params(self, grad: np.ndarray) -> None:
+        """Nothing to accumulate: Recentre has no parameters."""
+
+    def __repr__(self) -> str:
+        return "Recentre()"

@@ -248,8 +248,10 @@ def test_the_study_writes_a_csv_with_every_model_and_shift_and_a_plot(fake_mnist
         reader = csv.DictReader(f)
         assert tuple(reader.fieldnames) == shift_study.CSV_COLUMNS
         written = list(reader)
-    assert len(written) == len(rows) == 4 * 10
-    assert {row["model"] for row in written} == {"MLP", "CNN", "GAP CNN", "MLP + aug"}
+    names = ["MLP", "CNN", "GAP CNN", "MLP + aug", "MaxPool CNN", "BlurPool CNN", "MaxBlurPool CNN", "MLP centred",
+             "CNN + aug"]
+    assert len(written) == len(rows) == len(names) * 10
+    assert list(dict.fromkeys(row["model"] for row in written)) == names
     sweep = [(int(r["dy"]), int(r["dx"])) for r in written if r["model"] == "CNN" and r["direction"] == "right+down"]
     assert sweep == [(s, s) for s in range(7)]
     others = {r["direction"]: (int(r["dy"]), int(r["dx"])) for r in written if r["direction"] != "right+down"}

@@ -1,0 +1,79 @@
+"""Specification of lib.models: the builders' architectures and model files (named arrays, buffers, clear errors)."""
+import numpy as np
+import pytest
+
+from lib.activations import ReLU
+from lib.convolutions import Conv2d, Flatten
+from lib.models import (create_blurpool_cnn, create_maxblurpool_cnn, create_maxpool_cnn, load_model, model_arrays,
+                        named_layers, save_model)
+from lib.network import Linear, Sequential
+from lib.normalization import BatchNorm2d
+from lib.pooling import BlurPool2d, MaxPool2d
+from lib.shifts import Recentre
+
+
+def small_bn_model():
+    return Sequential(Conv2d(1, 3, 3, 1, 1), BatchNorm2d(3), ReLU(), MaxPool2d(2), Flatten(), Linear(3 * 4 * 4, 2))
+
+
+@pytest.mark.parametrize("build, pools", [(create_maxpool_cnn, [MaxPool2d, MaxPool2d]),
+                                          (create_blurpool_cnn, [BlurPool2d, BlurPool2d]),
+                                          (create_maxblurpool_cnn, [MaxPool2d, BlurPool2d, MaxPool2d, BlurPool2d])])
+def test_study_cnns_downsample_outside_the_convolutions_and_keep_the_course_head(build, pools):
+    model = build()
+    assert all(m.stride == (1, 1) for m in model.modules if isinstance(m, Conv2d))
+    assert [type(m) for m in model.modules if isinstance(m, (MaxPool2d, BlurPool2d))] == pools
+    assert model.modules[-1].W.data.shape == (490, 10)
+    assert model(np.zeros((2, 1, 28, 28))).shape == (2, 10)
+
+
+def test_arrays_are_named_after_their_layer_in_nested_containers():
+    model = Sequential(Sequential(Conv2d(1, 2, 3)), ReLU(), BatchNorm2d(2))
+    assert [name for name, _ in named_layers(model)] == ["0.0.Conv2d", "1.ReLU", "2.BatchNorm2d"]
+    assert list(model_arrays(model)) == ["0.0.Conv2d.conv_filter", "0.0.Conv2d.conv_bias", "2.BatchNorm2d.weight",
+                                         "2.BatchNorm2d.bias", "2.BatchNorm2d.running_mean",
+                                         "2.BatchNorm2d.running_var"]
+
+
+def test_save_and_load_round_trip_parameters_and_running_statistics(tmp_path):
+    np.random.seed(0)
+    model = small_bn_model()
+    x = np.random.default_rng(1).standard_normal((6, 1, 8, 8))
+    for _ in range(3):  # training forwards move the running statistics away from 0 and 1
+        model.train()(x)
+    path = save_model(model, tmp_path / "model.npz")
+    with np.load(path, allow_pickle=False) as saved:
+        np.testing.assert_array_equal(saved["1.BatchNorm2d.running_mean"], model.modules[1].running_mean)
+    np.random.seed(1)
+    fresh = small_bn_model()
+    buffer = fresh.modules[1].running_var
+    load_model(fresh, path)
+    assert fresh.modules[1].running_var is buffer  # copied into the layer's own array
+    np.testing.assert_array_equal(fresh.eval()(x), model.eval()(x))
+
+
+def test_loading_into_another_architecture_names_the_layer(tmp_path):
+    path = save_model(small_bn_model(), tmp_path / "model.npz")
+    other = Sequential(Conv2d(1, 3, 3, 1, 1), ReLU(), MaxPool2d(2), Flatten(), Linear(3 * 4 * 4, 2))
+    with pytest.raises(ValueError, match=r"saved from another architecture: layer 4.Linear has no saved 'W'"):
+        load_model(other, path)
+
+
+def test_loading_arrays_of_the_wrong_shape_names_the_layer(tmp_path):
+    path = save_model(small_bn_model(), tmp_path / "model.npz")
+    wider = Sequential(Conv2d(1, 4, 3, 1, 1), BatchNorm2d(4), ReLU(), MaxPool2d(2), Flatten(), Linear(4 * 4 * 4, 2))
+    with pytest.raises(ValueError, match=r"'conv_filter' of layer 0.Conv2d in .* has shape \(3, 1, 3, 3\), "
+                                         r"the model expects \(4, 1, 3, 3\)"):
+        load_model(wider, path)
+
+
+def test_recentre_as_a_first_layer_trains_like_any_model():
+    model = Sequential(Recentre(), Flatten(), Linear(25, 2))
+    x = np.zeros((4, 1, 5, 5))
+    x[:, 0, 0, 0] = 1.0  # a dot in the corner moves to the middle, (2, 2)
+    out = model(x)
+    np.testing.assert_allclose(out, model.modules[2](np.roll(x, (2, 2), axis=(2, 3)).reshape(4, -1)))
+    model.backward_params(np.ones_like(out))
+    np.testing.assert_allclose(model.modules[2].b.grad, [4.0, 4.0])
+    with pytest.raises(NotImplementedError, match="Recentre has no input gradient"):
+        model.backward(np.ones_like(out))
