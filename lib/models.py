@@ -99,7 +99,7 @@ def create_blurpool_cnn() -> Module:
 
 
 def create_maxblurpool_cnn() -> Module:
-    """`create_maxpool_cnn` anti-aliased in Zhang's recipe: each max pooling becomes max with stride 1, then `BlurPool2d`.
+    """`create_maxpool_cnn` anti-aliased in Zhang's recipe: each max pooling becomes max with stride 1 + `BlurPool2d`.
 
     The stride-1 max pooling (2x2, padding 0) makes the maps one pixel smaller: 28 -> 27 -> blur-pool -> 14,
     14 -> 13 -> blur-pool -> 7, so the head is the same Linear(490, 10).

@@ -17,12 +17,25 @@ import numpy as np
 from lib.checks import check_backward_grad, check_feature_maps, check_positive_int, check_real
 from lib.network_base import Module, Parameter
 
-_AXES = (0, 2, 3)  # the axes a channel's statistics run over: N, H, W
-
 
 def _per_channel(values: np.ndarray, dtype) -> np.ndarray:
     """A (C,) vector as a (C, 1, 1) array of `dtype`, which broadcasts against (N, C, H, W)."""
     return values.astype(dtype, copy=False).reshape(-1, 1, 1)  # (C, 1, 1)
+
+
+def _channel_sum(a: np.ndarray) -> np.ndarray:
+    """(C,) float64 sums of an (N, C, H, W) array over N, H and W.
+
+    Each image's H*W values are summed in a's dtype (numpy's pairwise summation: relative error
+    about 1e-7 in float32), the N partial sums in float64; for float32 that measured 3-4x faster
+    than a float64 reduction of the whole array, at the same accuracy for batch-norm purposes.
+    """
+    return a.sum(axis=(2, 3)).sum(axis=0, dtype=np.float64)  # (N, C) -> (C,)
+
+
+def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(C,) float64 sums of a * b over N, H and W, without an (N, C, H, W) product array (as `_channel_sum`)."""
+    return np.einsum("nchw,nchw->nc", a, b).sum(axis=0, dtype=np.float64)  # (N, C) -> (C,)
 
 
 class BatchNorm2d(Module):
@@ -36,11 +49,11 @@ class BatchNorm2d(Module):
     gradient through the batch mean and variance.
 
     dtypes: the output and the input gradient have x's float dtype (float32 stays float32; integer
-    inputs are normalised in float64). The statistics are accumulated in float64 (as PyTorch's CPU
-    kernel accumulates float32 in double) and cast to x's dtype where they touch x. The running
-    statistics stay float64 whatever the input dtype: one model, saved once, serves float32 and
-    float64 runs, and thousands of momentum updates add no float32 rounding. `weight` and `bias`
-    are used in x's dtype and keep their own.
+    inputs are normalised in float64). The per-channel sums end in float64 (`_channel_sum`) and the
+    statistics are cast to x's dtype where they touch x. The running statistics stay float64
+    whatever the input dtype: one model, saved once, serves float32 and float64 runs, and thousands
+    of momentum updates add no float32 rounding. `weight` and `bias` are used in x's dtype and keep
+    their own; their gradients are accumulated in float64 sums.
 
     Attributes:
         num_features: C.
@@ -106,9 +119,9 @@ class BatchNorm2d(Module):
             if count < 2:
                 raise ValueError(f"BatchNorm2d expects more than 1 value per channel when training, "
                                  f"got input of shape {x.shape}")
-            mean = x.mean(axis=_AXES, dtype=np.float64)  # (C,)
+            mean = _channel_sum(x) / count  # (C,)
             x_hat = x - _per_channel(mean, dtype)  # (N, C, H, W), centred for now
-            var = np.square(x_hat).mean(axis=_AXES, dtype=np.float64)  # (C,), biased
+            var = _channel_dot(x_hat, x_hat) / count  # (C,), biased
             inv_std = 1.0 / np.sqrt(var + self.eps)  # (C,) float64
             x_hat *= _per_channel(inv_std, dtype)
             self.running_mean *= 1.0 - self.momentum  # in place: the buffers stay the same arrays
@@ -151,8 +164,8 @@ class BatchNorm2d(Module):
         grad = grad.astype(dtype, copy=False)
         first, inv_std, mean = self.input_cache
         x_hat = first if mean is None else (first - _per_channel(mean, dtype)) * _per_channel(inv_std, dtype)
-        grad_bias = grad.sum(axis=_AXES, dtype=np.float64)  # (C,)
-        grad_weight = np.einsum("nchw,nchw->c", grad, x_hat, dtype=np.float64)  # (C,), no product array
+        grad_bias = _channel_sum(grad)  # (C,)
+        grad_weight = _channel_dot(grad, x_hat)  # (C,)
         self.weight.grad += grad_weight
         self.bias.grad += grad_bias
         coefficient = self.weight.data * inv_std  # (C,) float64
