@@ -53,7 +53,7 @@ class BatchNorm2d(Module):
     statistics are cast to x's dtype where they touch x. The running statistics stay float64
     whatever the input dtype: one model, saved once, serves float32 and float64 runs, and thousands
     of momentum updates add no float32 rounding. `weight` and `bias` are used in x's dtype and keep
-    their own; their gradients are accumulated in float64 sums.
+    their own; the sums behind their gradients end in float64 too.
 
     Attributes:
         num_features: C.
@@ -75,9 +75,9 @@ class BatchNorm2d(Module):
         """
         super().__init__()
         self.num_features = check_positive_int(num_features, "num_features")
-        self.eps = check_real(eps, "eps", minimum=0.0)
-        if self.eps == 0:
-            raise ValueError("eps must be > 0 (it keeps a constant channel from dividing by zero), got 0.0")
+        self.eps = check_real(eps, "eps")
+        if self.eps <= 0:  # eps keeps a constant channel from dividing by zero
+            raise ValueError(f"eps must be > 0, got {self.eps}")
         self.momentum = check_real(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.weight = Parameter(np.ones(self.num_features), name="weight")  # (C,)
         self.bias = Parameter(np.zeros(self.num_features), name="bias")  # (C,)
