@@ -1,28 +1,37 @@
 """Compare the course's MLP and CNN on MNIST validation images shifted 2 pixels right and down.
 
 Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here). Writes
-results/validation_and_shifted_validation_data.png. With --study it also runs the shift study (four
-models, shifts of 0-6 pixels and four directions) and writes results/shift_study.csv and
-results/shift_study.png.
+results/validation_and_shifted_validation_data.png.
+
+--study trains the shift study's models (the MLP, the CNN, a CNN with global average pooling, max- and
+blur-pooling CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies) and
+writes their accuracy on shifted digits to results/shift_study.csv and results/shift_study.png.
+--equivariance (the equivariance lab) measures, for the course CNN and the study's models, how far every
+layer's maps are from moving with the input (results/equivariance.csv and .png) and how often the
+prediction survives two random shifts (results/consistency.csv), and draws the course CNN's feature
+maps, filters, confusion matrix and misclassified digits (results/*.png).
 """
 import sys
 
 from lib.cli import DTYPES, experiment_argument_parser, output_file
+from lib.equivariance_lab import run_equivariance_lab
 from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
-                             load_mnist_data_subset, run_shifted_conv_experiment)
-from lib.shift_study import CSV_FILE, PLOT_FILE, run_shift_study
+                             load_conv_model, load_mnist_data_subset, run_shifted_conv_experiment)
+from lib.shift_study import report_shift_study, train_study_models
 
 
 def main():
-    parser = experiment_argument_parser(__doc__, show_help="Also show the study's figure in a window.")
+    parser = experiment_argument_parser(__doc__, show_help="Also show the study's and the lab's figures in windows.")
     parser.add_argument("--train-cnn", action="store_true",
                         help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
     parser.add_argument("--study", action="store_true",
-                        help="Afterwards run the shift study (trains four models; several minutes).")
+                        help="Afterwards run the shift study (trains nine models; several minutes).")
+    parser.add_argument("--equivariance", action="store_true",
+                        help="Afterwards run the equivariance lab on the course CNN and the study's models.")
     parser.add_argument("--json", type=output_file, default=None,
                         help="Also write the four accuracies (and this command) to this JSON file.")
     args = parser.parse_args()
-    dtype = DTYPES[args.dtype]
+    dtype, show = DTYPES[args.dtype], args.show or None
 
     command = "python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:])
     try:
@@ -34,10 +43,18 @@ def main():
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
     if args.json is not None:
         print(f"Saved the accuracies to {args.json}")
+    if not (args.study or args.equivariance):
+        return
+    x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(args.max_datapoints)
+    models = train_study_models((x_train, y_train, x_val, y_val), seed=args.seed, dtype=dtype)
     if args.study:
-        x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(args.max_datapoints)
-        run_shift_study((x_train, y_train, x_val, y_val), seed=args.seed, dtype=dtype, show=args.show or None)
-        print(f"Saved the study to {RESULTS_DIR / CSV_FILE} and {RESULTS_DIR / PLOT_FILE}")
+        report_shift_study(models, x_val, y_val, show=show)
+        print(f"Saved the study to {RESULTS_DIR / 'shift_study.csv'} and {RESULTS_DIR / 'shift_study.png'}")
+    if args.equivariance:
+        models["CNN"] = load_conv_model()  # the course CNN itself (the study's CNN is trained the same way)
+        models = dict(CNN=models.pop("CNN"), **models)
+        run_equivariance_lab(models, x_val, y_val, seed=args.seed, show=show)
+        print(f"Saved the lab's CSVs and figures under {RESULTS_DIR}")
 
 
 if __name__ == '__main__':

@@ -89,7 +89,7 @@ def study_plans(gap_channels: Sequence[int] = GAP_CHANNELS) -> List[Tuple[str, C
     Every builder returns a model of (N, 1, 28, 28) images and draws its weights from the global stream.
     """
     def image_mlp() -> Module:
-        return Sequential(Flatten(), create_mlp())  # (N, 784) -> the course MLP
+        return Sequential(Flatten(), *create_mlp().modules)  # (N, 784) -> the course MLP's layers
 
     return [("MLP", image_mlp, MLP_LR, False),
             ("CNN", create_conv_model, CONV_LR, False),
@@ -98,7 +98,7 @@ def study_plans(gap_channels: Sequence[int] = GAP_CHANNELS) -> List[Tuple[str, C
             ("MaxPool CNN", create_maxpool_cnn, POOL_LR, False),
             ("BlurPool CNN", create_blurpool_cnn, POOL_LR, False),
             ("MaxBlurPool CNN", create_maxblurpool_cnn, POOL_LR, False),
-            ("MLP centred", lambda: Sequential(Recentre(), Flatten(), create_mlp()), MLP_LR, False),
+            ("MLP centred", lambda: Sequential(Recentre(), *image_mlp().modules), MLP_LR, False),
             ("CNN + aug", create_conv_model, CONV_LR, True)]
 
 
@@ -191,11 +191,27 @@ def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float6
     Returns:
         The rows written to the CSV.
     """
-    x_train, y_train, x_val, y_val = data
+    models = train_study_models(data, seed, dtype, num_epochs, gap_channels, progress)
+    return report_shift_study(models, data[2], data[3], out_dir, show)
+
+
+def report_shift_study(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray, out_dir: Path = RESULTS_DIR,
+                       show: Optional[bool] = None) -> List[Row]:
+    """Measure trained models on the study's shifts; write the CSV and the figure and print the table.
+
+    Args:
+        models: trained models of (N, 1, 28, 28) images by name (`train_study_models`).
+        x_val: (N, 1, 28, 28) validation images.
+        y_val: (N, 10) one-hot validation labels.
+        out_dir: the folder `shift_study.csv` and `shift_study.png` are written to.
+        show: show the figure in a window (None: only where a display exists).
+
+    Returns:
+        The rows written to the CSV.
+    """
     margins = ink_margins(x_val)
     print("Mean empty margin of the validation digits (pixels): "
           + ", ".join(f"{side} {value:.2f}" for side, value in margins.items()))
-    models = train_study_models(data, seed, dtype, num_epochs, gap_channels, progress)
     rows = measure_shift_accuracies(models, x_val, y_val)
     write_csv(rows, Path(out_dir) / CSV_FILE)
     plot_lines(list(SWEEP_SHIFTS), sweep_series(rows), xlabel="shift right and down (pixels)",
