@@ -166,6 +166,12 @@ def check_feature_maps(x, layer: str, channels: Optional[int] = None) -> np.ndar
     return x
 
 
+def check_float_maps(x, layer: str, channels: Optional[int] = None) -> np.ndarray:
+    """x checked as (N, C, H, W) feature maps; integer inputs become float64, floats keep their dtype."""
+    x = check_feature_maps(x, layer, channels)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
 def check_backward_grad(module, grad, expected_shape) -> np.ndarray:
     """Return `grad` as an array after checking that `module.backward` may use it.
 

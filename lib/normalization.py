@@ -14,7 +14,7 @@ from typing import List, Tuple
 
 import numpy as np
 
-from lib.checks import check_backward_grad, check_feature_maps, check_positive_int, check_real
+from lib.checks import check_backward_grad, check_float_maps, check_positive_int, check_real
 from lib.network_base import Module, Parameter
 
 
@@ -110,9 +110,8 @@ class BatchNorm2d(Module):
             ValueError: if x is not 4-D, has not C channels, or (training mode) has a single value per channel.
             TypeError: if x is not real-valued.
         """
-        x = check_feature_maps(x, "BatchNorm2d", self.num_features)
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
-        x = x.astype(dtype, copy=False)
+        x = check_float_maps(x, "BatchNorm2d", self.num_features)
+        dtype = x.dtype
         weight, bias = _per_channel(self.weight.data, dtype), _per_channel(self.bias.data, dtype)
         if self.training:
             count = x.shape[0] * x.shape[2] * x.shape[3]  # M
