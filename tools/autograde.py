@@ -293,7 +293,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Returns:
         The exit status: 0 if every non-extra entry passed, 1 if any failed, 2 if the config is invalid.
     """
-    parser = argparse.ArgumentParser(prog="python -m lib.autograde",
+    parser = argparse.ArgumentParser(prog="python tools/autograde.py",
                                      description="Run .github/classroom/autograding.json locally, as GitHub "
                                                  "Classroom's autograding action does.")
     parser.add_argument("--config", type=Path, default=None,
