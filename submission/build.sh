@@ -4,6 +4,7 @@
 #    (pass --from-results to copy the experiments' files from results/ into submission/measured/ first);
 # 2. pdflatex twice (the second run resolves references), in submission/;
 # 3. fails if the log reports an overfull box, then copies the PDF to the repository root.
+# The team's names and matriculation numbers come from submission/team.tex (edit it before handing in).
 # Needs Debian's texlive: apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra
 #   texlive-fonts-recommended (and poppler-utils for pdftoppm, to look at the pages).
 set -euo pipefail
@@ -24,3 +25,6 @@ if grep -n "Overfull" submission.log; then
 fi
 mv submission.pdf ../submission.pdf  # one copy only, at the root
 echo "Wrote submission.pdf ($(pdfinfo ../submission.pdf 2>/dev/null | awk '/^Pages/ {print $2}') pages)"
+if grep -q "0000000" team.tex; then
+    echo "note: submission/team.tex still holds placeholder names and matriculation numbers" >&2
+fi

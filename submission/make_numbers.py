@@ -3,6 +3,8 @@
 Sources (nothing in the PDF is typed by hand):
 * the pen-and-paper task: `lib.cross_correlation_1d.solve_pen_and_paper()` (macros `\\pp...`);
 * the output-size examples: `lib.convolutions.calculate_conv_output` (macros `\\conv...`);
+* the set-up of the experiments, the study and the lab: constants of `lib/` (macros `\\setup...`, `\\study...`,
+  `\\eq...` without a measurement, `\\consistencyMaxShift`, ...);
 * the measured experiments, from the committed copies under `submission/measured/` (so that the build
   does not need `results/`); `--from-results` first copies them there from `results/`:
   - `shifted_accuracies.json`: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted": accuracies
@@ -12,8 +14,25 @@ Sources (nothing in the PDF is typed by hand):
     model and shift;
   - `shift_study_command.txt`: the command line that produced the CSV (one line); if it is missing and the
     JSON's command has `--study`, that command produced both;
-  - `shift_study.png`: the study's plot.
-  A missing source gives the placeholder `\\tbd` (a bold "TBD" in the PDF) instead of its numbers.
+  - `shift_study.png`: the study's plot;
+  - `equivariance.csv` (lib/equivariance_lab.py): columns `model`, `layer_index`, `layer`, `dy`, `dx`,
+    `relative_error` ("0", "1.234e-15", "nan" or "inf"), one row per model, layer and shift; the course
+    CNN is the model "CNN";
+  - `consistency.csv` (lib/equivariance_lab.py): columns `model`, `consistency`, `clean_accuracy`, in [0, 1];
+  - `equivariance_command.txt`: the command line that produced the two CSVs; if it is missing and the
+    JSON's command has `--equivariance`, that command produced them;
+  - `equivariance.png`, `feature_maps.png`: the lab's heatmaps of the course CNN and its feature maps.
+  A missing source gives the placeholder `\\tbd` (a bold "TBD" in the PDF) instead of its numbers; a
+  missing figure gives an empty path macro (`\\studyFigure`, `\\eqFigure`, `\\featureMapsFigure`).
+
+Lookups (numbers.tex defines entries, submission.tex reads them and shows `\\tbd` for a missing one):
+`\\studyentry{model}{dy}{dx}{percent}` (read by `\\studyacc`), `\\consistencyentry{model}{consistency}{clean}`
+(`\\consistencyof`, `\\cleanaccof`), `\\eqentry{model}{error}` (`\\eqlogitsof`: the model's median logit error
+over the non-zero shifts), and `\\compareentry{kind}{model}{baseline}{phrase}` (kinds clean, shift, consistency,
+axis, diagonal; read by `\\cleancost`, `\\shiftgain`, `\\consistencygain`, `\\axisverdict`, `\\diagonalverdict`): a
+phrase whose verb ("costs", "gains" or "keeps"; "raises", "lowers" or "leaves"; "loses more" or "loses less") the
+measured values choose.
+Model keys are the CSV's names reduced to lower-case letters and digits ("MLP + aug" -> "mlpaug").
 
 Expression macros (names ending in `Sum`, `Step`, `Squares`) write a computation out, e.g.
 `\\ppYHatASum` = `2 \\cdot 1 + 1 \\cdot 2 + 3 \\cdot 3 + 1`; tests/test_submission_numbers.py evaluates
@@ -26,11 +45,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import numpy as np
 
 SUBMISSION_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SUBMISSION_DIR.parent
@@ -39,8 +62,16 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable fro
 
 from lib.cross_correlation_1d import solve_pen_and_paper  # noqa: E402
 from solve_pen_and_paper import format_number, product_terms  # noqa: E402
-from lib import shift_study  # noqa: E402
-from lib.convolutions import calculate_conv_output  # noqa: E402
+from lib import equivariance_lab, shift_study  # noqa: E402
+from lib.cli import experiment_argument_parser  # noqa: E402
+from lib.convolutions import Conv2d, calculate_conv_output  # noqa: E402
+from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, TRAIN_IMAGES  # noqa: E402
+from lib.equivariance import SWEEP_SHIFTS as EQ_SHIFTS, Geometry, receptive_fields  # noqa: E402
+from lib.experiments import SHIFT  # noqa: E402
+from lib.model_training import NUM_EPOCHS  # noqa: E402
+from lib.models import LINEAR_UNITS, create_conv_model  # noqa: E402
+from lib.network import Sequential  # noqa: E402
+from lib.plot_lab import EXACT  # noqa: E402
 from lib.utilities import atomic_write, atomic_write_text  # noqa: E402
 
 MEASURED_DIR = SUBMISSION_DIR / "measured"
@@ -50,9 +81,21 @@ ACCURACIES_FILE = "shifted_accuracies.json"
 STUDY_CSV = "shift_study.csv"
 STUDY_COMMAND_FILE = "shift_study_command.txt"
 STUDY_FIGURE = "shift_study.png"
-MEASURED_FILES = (ACCURACIES_FILE, STUDY_CSV, STUDY_COMMAND_FILE, STUDY_FIGURE)
+EQUIVARIANCE_CSV = equivariance_lab.EQUIVARIANCE_CSV
+CONSISTENCY_CSV = equivariance_lab.CONSISTENCY_CSV
+LAB_COMMAND_FILE = "equivariance_command.txt"
+EQUIVARIANCE_FIGURE = equivariance_lab.EQUIVARIANCE_PNG
+FEATURE_MAPS_FIGURE = equivariance_lab.FIGURES[0]  # feature_maps.png
+MEASURED_FILES = (ACCURACIES_FILE, STUDY_CSV, STUDY_COMMAND_FILE, STUDY_FIGURE, EQUIVARIANCE_CSV, CONSISTENCY_CSV,
+                  LAB_COMMAND_FILE, EQUIVARIANCE_FIGURE, FEATURE_MAPS_FIGURE)
 TBD = r"\tbd"
+NOT_AVAILABLE = r"\text{n/a}"  # an error with nothing to compare (nan in the CSV)
 ACCURACY_KEYS = ("mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted")
+COURSE_CNN = "cnn"  # the course CNN's model key in equivariance.csv and consistency.csv
+# (model, baseline) pairs that submission.tex compares: each fix against the model it changes; MaxBlurPool also
+# against MaxPool (Zhang's anti-aliasing of the same network).
+COMPARISONS = (("gapcnn", "cnn"), ("maxpoolcnn", "cnn"), ("blurpoolcnn", "cnn"), ("maxblurpoolcnn", "cnn"),
+               ("maxblurpoolcnn", "maxpoolcnn"), ("cnnaug", "cnn"), ("mlpaug", "mlp"), ("mlpcentred", "mlp"))
 
 # Output-size examples (name, input size, kernel, stride, padding): show_conv_output_dims.py's, and the
 # course model's two convolutions (create_conv_model: 4x4 kernels, stride 2, padding 1, 5 then 10 filters).
@@ -89,6 +132,25 @@ def tex_escape(text: str) -> str:
 def percent(accuracy: float) -> str:
     """An accuracy in [0, 1] as a percentage with two decimals (exact for 10,000 validation images)."""
     return f"{100.0 * accuracy:.2f}"
+
+
+def error_number(value: float) -> str:
+    r"""A relative error as LaTeX math with two significant digits: "0", "0.51", "1.2 \cdot 10^{-15}", "\infty"."""
+    if math.isnan(value):
+        return NOT_AVAILABLE
+    if math.isinf(value):
+        return r"\infty"
+    if value == 0.0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    if -2 <= int(exponent) <= 1:
+        return f"{value:.2g}"
+    return f"{mantissa} \\cdot 10^{{{int(exponent)}}}"
+
+
+def thousands(count: int) -> str:
+    r"""An integer with thin spaces between groups of three digits: 10000 -> "10\,000"."""
+    return f"{count:,}".replace(",", r"\,")
 
 
 # ---------------------------------------------------------------------------------------- the macros
@@ -146,6 +208,51 @@ def study_design_macros() -> Dict[str, str]:
     return {"studyMaxShift": str(max(shift_study.SWEEP_SHIFTS)), "studyAugCopies": str(shift_study.AUGMENT_COPIES),
             "studyAugMaxShift": str(shift_study.MAX_AUGMENT_SHIFT),
             "studyGapChannels": ", ".join(str(c) for c in shift_study.GAP_CHANNELS)}
+
+
+def setup_macros(command: str = "") -> Dict[str, str]:
+    """The experiments' set-up: the course models' sizes, epochs, the sheet's shift, and the number of images.
+
+    Args:
+        command: the measured command line (shifted_accuracies.json); its --max_datapoints (or the scripts'
+            default when it has none, or when there is no command) gives the numbers of images.
+    """
+    arguments = shlex.split(command)[2:]  # without "python script.py"
+    max_datapoints = experiment_argument_parser("", "").parse_known_args(arguments)[0].max_datapoints
+    first, second = course_convolutions()
+    return {"setupEpochs": str(NUM_EPOCHS), "setupTrainImages": thousands(max_datapoints),
+            "setupValImages": thousands(min(max_datapoints, TRAIN_IMAGES.count - NUM_TRAIN)),
+            "setupShift": str(SHIFT), "setupClasses": str(NUM_CLASSES), "setupPixels": str(IMAGE_SIDE ** 2),
+            "setupHidden": str(LINEAR_UNITS), "setupInChannels": str(first.in_channels),
+            "setupFiltersA": str(first.out_channels), "setupFiltersB": str(second.out_channels)}
+
+
+def course_cnn() -> Tuple[Sequential, List[Optional[Geometry]]]:
+    """The course CNN (`create_conv_model`) and the geometry of its layers, without touching the global stream."""
+    state = np.random.get_state()  # the builder draws weights from np.random; leave the caller's stream alone
+    try:
+        model = create_conv_model()
+    finally:
+        np.random.set_state(state)
+    return model, receptive_fields(model)
+
+
+def course_convolutions() -> List[Conv2d]:
+    """The course CNN's two convolutions, in order."""
+    return [module for module in course_cnn()[0].modules if isinstance(module, Conv2d)]
+
+
+def lab_design_macros() -> Dict[str, str]:
+    """The equivariance lab's set-up: the sweep, the exactness threshold, the consistency's shifts, the strides."""
+    model, geometries = course_cnn()
+    strides = [geometries[i].stride for i, module in enumerate(model.modules) if isinstance(module, Conv2d)]
+    exponent = math.log10(EXACT)
+    return {"eqMaxShift": str(max(EQ_SHIFTS)), "eqShifts": str(len(EQ_SHIFTS) ** 2),
+            "eqImages": str(equivariance_lab.SWEEP_IMAGES),
+            "eqExactThreshold": f"10^{{{round(exponent)}}}" if exponent == round(exponent) else error_number(EXACT),
+            "eqStrideA": str(strides[0][0]), "eqStrideB": str(strides[1][0]),
+            "consistencyMaxShift": str(equivariance_lab.CONSISTENCY_MAX_SHIFT),
+            "consistencyPairs": str(equivariance_lab.CONSISTENCY_PAIRS)}
 
 
 def read_accuracies(path: Path) -> Dict[str, float]:
@@ -209,8 +316,211 @@ def read_study(path: Path) -> Dict[Tuple[str, int, int], Tuple[str, float]]:
     return study
 
 
+Shift = Tuple[int, int]
+LayerErrors = Dict[Shift, float]  # (dy, dx) -> relative error of one layer
+
+
+def read_equivariance(path: Path) -> Dict[str, Dict[int, Tuple[str, LayerErrors]]]:
+    """The lab's per-layer errors, from the CSV that lib/equivariance_lab.py writes.
+
+    Returns:
+        {model key: {layer index: (layer class name, {(dy, dx): relative error})}}; nan where nothing was
+        compared, inf where only the shifted map is non-zero.
+
+    Raises:
+        ValueError: naming the file and the row, if a column is missing or a value is malformed or negative.
+    """
+    errors: Dict[str, Dict[int, Tuple[str, LayerErrors]]] = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in ("model", "layer_index", "layer", "dy", "dx", "relative_error")
+                   if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: expected columns model, layer_index, layer, dy, dx, relative_error, "
+                             f"got {reader.fieldnames}")
+        for row_number, row in enumerate(reader, start=2):
+            try:
+                index, dy, dx = int(row["layer_index"]), int(row["dy"]), int(row["dx"])
+                error = float(row["relative_error"])
+            except (TypeError, ValueError):
+                raise ValueError(f"{path}, row {row_number}: malformed layer index, shift or error: {row}") from None
+            if error < 0:
+                raise ValueError(f"{path}, row {row_number}: relative_error must be >= 0, got {error}")
+            layer = errors.setdefault(model_key(row["model"].strip()), {}).setdefault(index, (row["layer"].strip(), {}))
+            layer[1][(dy, dx)] = error
+    return errors
+
+
+def read_consistency(path: Path) -> Dict[str, Tuple[str, float, float]]:
+    """The lab's consistency and clean accuracy per model, from the CSV that lib/equivariance_lab.py writes.
+
+    Returns:
+        {model key: (model name as written in the CSV, consistency, clean accuracy)}, in the CSV's order.
+
+    Raises:
+        ValueError: naming the file and the row, if a column is missing or a value is not in [0, 1].
+    """
+    rows = {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not {"model", "consistency", "clean_accuracy"} <= set(reader.fieldnames or []):
+            raise ValueError(f"{path}: expected columns model, consistency, clean_accuracy, got {reader.fieldnames}")
+        for row_number, row in enumerate(reader, start=2):
+            try:
+                values = float(row["consistency"]), float(row["clean_accuracy"])
+            except (TypeError, ValueError):
+                raise ValueError(f"{path}, row {row_number}: malformed consistency or accuracy: {row}") from None
+            if not all(0.0 <= value <= 1.0 for value in values):
+                raise ValueError(f"{path}, row {row_number}: consistency and clean_accuracy must be in [0, 1], "
+                                 f"got {values}")
+            name = row["model"].strip()
+            rows[model_key(name)] = (name, *values)
+    return rows
+
+
+def on_grid(shift: Shift, stride: Optional[Shift]) -> bool:
+    """Whether a layer of this cumulative stride can follow the shift: both components are multiples of it.
+
+    A layer without a spatial map (stride None) can follow only the zero shift.
+    """
+    if stride is None:
+        return shift == (0, 0)
+    return shift[0] % stride[0] == 0 and shift[1] % stride[1] == 0
+
+
+def exact_verdict(exact: Set[Shift], expected: Set[Shift], what: str) -> str:
+    """Which shifts a layer follows exactly, against those it could follow: "for all 25 shifts by ... and for no other
+    shift", "for only 3 of the 9 ...", "... and for 2 other shifts", or for a single expected shift "for the zero shift
+    and for no other shift"."""
+    hits, others = len(exact & expected), len(exact - expected)
+    if len(expected) == 1:
+        head = f"for the {what}" if hits else f"not even for the {what}"
+    elif hits == len(expected):
+        head = f"for all {len(expected)} {what}"
+    else:
+        head = f"for only {hits} of the {len(expected)} {what}"
+    return head + (" and for no other shift" if not others else f" and for {others} other shift{'s' * (others > 1)}")
+
+
+def finite_extreme(values: Iterable[float], pick) -> str:
+    """`pick` (min or max) of the values that are not nan, as LaTeX; "n/a" if every value is nan."""
+    known = [v for v in values if not math.isnan(v)]
+    return error_number(pick(known)) if known else NOT_AVAILABLE
+
+
+def equivariance_macros(errors: Dict[str, Dict[int, Tuple[str, LayerErrors]]]) -> Dict[str, str]:
+    r"""The course CNN's errors that the answers cite, for its first and second convolution and its logits.
+
+    For each of ConvA, ConvB, Logits: `\eq<layer>GridMax` (largest error over the shifts the layer can follow:
+    multiples of its cumulative stride along both axes, the zero shift for the logits), `\eq<layer>OffMin`
+    (smallest error over every other shift), `\eq<layer>Exact` (shifts with an error below `lib.plot_lab.EXACT`,
+    as the heatmap's titles count them), `\eq<layer>GridCount` and `\eq<layer>Verdict` (`exact_verdict`).
+    Without the course CNN in the CSV, every value is `\tbd`.
+
+    Raises:
+        ValueError: if the CSV's "CNN" does not have the course CNN's layers.
+    """
+    model, geometries = course_cnn()
+    convolutions = [i for i, module in enumerate(model.modules) if isinstance(module, Conv2d)]
+    layers = (("ConvA", convolutions[0]), ("ConvB", convolutions[1]), ("Logits", len(model.modules) - 1))
+    measured = errors.get(COURSE_CNN)
+    macros = {}
+    for tag, index in layers:
+        stride = geometries[index].stride if geometries[index] is not None else None
+        if measured is None:
+            macros.update({f"eq{tag}{field}": TBD for field in ("GridMax", "OffMin", "Exact", "GridCount", "Verdict")})
+            continue
+        expected_name = type(model.modules[index]).__name__
+        if measured.get(index, ("",))[0] != expected_name:
+            raise ValueError(f"equivariance.csv: layer {index} of the model 'CNN' should be the course CNN's "
+                             f"{expected_name}, got {measured.get(index, ('nothing',))[0]!r}")
+        by_shift = measured[index][1]
+        grid = {shift for shift in by_shift if on_grid(shift, stride)}
+        exact = {shift for shift, error in by_shift.items() if error < EXACT}
+        what = "zero shift" if stride is None else (
+            f"shifts by multiples of {stride[0]} pixels along both axes" if stride[0] == stride[1]
+            else f"shifts by multiples of {stride[0]} rows and {stride[1]} columns")
+        macros.update({f"eq{tag}GridMax": finite_extreme((by_shift[s] for s in grid), max),
+                       f"eq{tag}OffMin": finite_extreme((e for s, e in by_shift.items() if s not in grid), min),
+                       f"eq{tag}Exact": str(len(exact)), f"eq{tag}GridCount": str(len(grid)),
+                       f"eq{tag}Verdict": exact_verdict(exact, grid, what)})
+    return macros
+
+
+def logit_error_lines(errors: Dict[str, Dict[int, Tuple[str, LayerErrors]]]) -> List[str]:
+    r"""`\eqentry{model}{error}` per model: the median relative error of its last layer (the scores) over the
+    non-zero shifts, nan-free; how far the model's output is from invariant, in one number."""
+    lines = []
+    for model, layers in errors.items():
+        last = layers[max(layers)][1]
+        values = [e for s, e in last.items() if s != (0, 0) and not math.isnan(e)]
+        if values:
+            lines.append(f"\\eqentry{{{model}}}{{{error_number(float(np.median(values)))}}}")
+    return lines
+
+
+def consistency_table(rows: Dict[str, Tuple[str, float, float]]) -> str:
+    """A tabular: one row per model (in the CSV's order) with its clean accuracy and consistency in percent."""
+    if not rows:
+        return TBD
+    lines = [r"\begin{tabular}{lrr}", r"\toprule", r"model & clean & consistency \\ \midrule"]
+    lines += [f"{tex_escape(name)} & {percent(clean)} & {percent(value)} \\\\" for name, value, clean in rows.values()]
+    return "\n".join(lines + [r"\bottomrule", r"\end{tabular}"])
+
+
+def change_phrase(new: str, old: str, quantity: str) -> str:
+    r"""How `quantity` moves from `old` to `new` (percent strings): "raises ... from 53.00\,\% to 85.57\,\%",
+    "lowers ...", or "leaves ... at ..."; the verb follows the numbers as printed."""
+    if float(new) == float(old):
+        return f"leaves {quantity} at {old}\\,\\%"
+    verb = "raises" if float(new) > float(old) else "lowers"
+    return f"{verb} {quantity} from {old}\\,\\% to {new}\\,\\%"
+
+
+def clean_phrase(new: str, old: str) -> str:
+    r"""The cost of a fix in clean accuracy (percent strings): "costs 0.31 points of clean accuracy (96.37\,\% $\to$
+    96.06\,\%)", "gains ...", or "keeps its clean accuracy (96.37\,\%)"."""
+    points = round(float(new) - float(old), 2)
+    if points == 0:
+        return f"keeps its clean accuracy ({new}\\,\\%)"
+    verb = "costs" if points < 0 else "gains"
+    return f"{verb} {abs(points):.2f} points of clean accuracy ({old}\\,\\% $\\to$ {new}\\,\\%)"
+
+
+def compare_lines(kind: str, values: Dict[str, str], phrase) -> List[str]:
+    r"""`\compareentry{kind}{model}{baseline}{phrase}` for every pair of `COMPARISONS` whose two values are known."""
+    return [f"\\compareentry{{{kind}}}{{{model}}}{{{baseline}}}{{{phrase(values[model], values[baseline])}}}"
+            for model, baseline in COMPARISONS if model in values and baseline in values]
+
+
+def lab_macros(measured: Path = MEASURED_DIR, accuracies_command: str = "") -> Tuple[Dict[str, str], List[str]]:
+    """Macros of the equivariance lab (set-up, the course CNN's errors, the consistency table, figures, command)
+    and its lookup entries (`\\consistencyentry`, `\\eqentry`, `\\compareentry{consistency}`)."""
+    macros = lab_design_macros()
+    equivariance_path = measured / EQUIVARIANCE_CSV
+    errors = read_equivariance(equivariance_path) if equivariance_path.is_file() else {}
+    macros.update(equivariance_macros(errors))
+    consistency_path = measured / CONSISTENCY_CSV
+    rows = read_consistency(consistency_path) if consistency_path.is_file() else {}
+    macros["consistencyTable"] = consistency_table(rows)
+    command_path = measured / LAB_COMMAND_FILE
+    command = command_path.read_text(encoding="utf-8").strip() if command_path.is_file() else ""
+    if not command and (errors or rows) and "--equivariance" in accuracies_command.split():
+        command = accuracies_command  # run_shifted_conv_experiment.py --equivariance wrote them in the same run
+    macros["labCommand"] = f"\\texttt{{{tex_escape(command)}}}" if command else TBD
+    for name, file in (("eqFigure", EQUIVARIANCE_FIGURE), ("featureMapsFigure", FEATURE_MAPS_FIGURE)):
+        macros[name] = f"measured/{file}" if (measured / file).is_file() else ""
+    lines = [f"\\consistencyentry{{{model}}}{{{percent(value)}}}{{{percent(clean)}}}"
+             for model, (_, value, clean) in rows.items()]
+    lines += logit_error_lines(errors)
+    lines += compare_lines("consistency", {model: percent(value) for model, (_, value, _) in rows.items()},
+                           lambda new, old: change_phrase(new, old, "the consistency"))
+    return macros, lines
+
+
 def experiment_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], List[str]]:
-    """Macros of the measured experiments, and the lines defining the study lookup `\\studyacc`.
+    """Macros of the measured experiments and the study, and the lines defining the lookups `\\studyacc`,
+    `\\cleancost` and `\\shiftgain` (clean accuracy and accuracy at the sheet's shift, from the study).
 
     Returns:
         (macros, extra_lines); missing sources give `\\tbd` values and an empty study.
@@ -218,6 +528,7 @@ def experiment_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], Li
     macros = study_design_macros()
     accuracies_path = measured / ACCURACIES_FILE
     accuracies = read_accuracies(accuracies_path) if accuracies_path.is_file() else None
+    macros.update(setup_macros(accuracies["command"] if accuracies else ""))
     for key in ACCURACY_KEYS:
         macros[macro_name(key, prefix="acc")] = percent(accuracies[key]) if accuracies else TBD
     for model in ("mlp", "cnn"):
@@ -241,7 +552,72 @@ def experiment_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], Li
     lines = [f"\\studyentry{{{model}}}{{{dy}}}{{{dx}}}{{{percent(accuracy)}}}"
              for (model, dy, dx), (_, accuracy) in sorted(study.items())]
     macros["studyTable"] = study_table(study)
+    macros["studyDirectionsTable"] = directions_table(study)
+    clean = {model: percent(accuracy) for (model, dy, dx), (_, accuracy) in study.items() if (dy, dx) == (0, 0)}
+    shifted = {model: percent(accuracy) for (model, dy, dx), (_, accuracy) in study.items() if dy == dx == SHIFT}
+    lines += compare_lines("clean", clean, clean_phrase)
+    lines += compare_lines("shift", shifted, lambda new, old: change_phrase(new, old, "the accuracy"))
+    lines += direction_lines(study)
     return macros, lines
+
+
+def direction_lines(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> List[str]:
+    r"""Per model, `\compareentry{axis}{model}{model}{...}` (vertical against horizontal shift) and
+    `\compareentry{diagonal}{model}{model}{...}` (both axes against the worse single axis), for the sheet's shift.
+
+    The phrases follow the accuracies as printed: "loses more for a vertical shift than for a horizontal one (67.82
+    against 71.17\,\%)", "loses more for the shift along both axes than for either axis alone (42.13 against at
+    least 67.82\,\%)", ...
+    """
+    lines = []
+    for model in dict.fromkeys(key for key, _, _ in study):
+        right, down, both = (study.get((model, dy, dx)) for dy, dx in ((0, SHIFT), (SHIFT, 0), (SHIFT, SHIFT)))
+        if right is None or down is None:
+            continue
+        horizontal, vertical = percent(right[1]), percent(down[1])
+        if float(vertical) == float(horizontal):
+            axis = f"loses as much for a vertical as for a horizontal shift ({vertical}\\,\\%)"
+        else:
+            which = "more" if float(vertical) < float(horizontal) else "less"
+            axis = (f"loses {which} for a vertical shift than for a horizontal one ({vertical} against "
+                    f"{horizontal}\\,\\%)")
+        lines.append(f"\\compareentry{{axis}}{{{model}}}{{{model}}}{{{axis}}}")
+        if both is None:
+            continue
+        diagonal, worse = percent(both[1]), min(horizontal, vertical, key=float)
+        if float(diagonal) < float(worse):
+            phrase = (f"loses more for the shift along both axes than for either axis alone ({diagonal} against "
+                      f"at least {worse}\\,\\%)")
+        else:
+            phrase = (f"loses no more for the shift along both axes than for the worse single axis ({diagonal} "
+                      f"against {worse}\\,\\%)")
+        lines.append(f"\\compareentry{{diagonal}}{{{model}}}{{{model}}}{{{phrase}}}")
+    return lines
+
+
+def direction_arrow(dy: int, dx: int) -> str:
+    """The LaTeX arrow pointing where a shift moves the image (dy > 0: down, dx > 0: right), e.g. (2, 2) -> searrow."""
+    arrows = {(0, 1): "rightarrow", (0, -1): "leftarrow", (1, 0): "downarrow", (-1, 0): "uparrow",
+              (1, 1): "searrow", (-1, -1): "nwarrow", (1, -1): "swarrow", (-1, 1): "nearrow", (0, 0): "circ"}
+    return "\\" + arrows[(int(np.sign(dy)), int(np.sign(dx)))]
+
+
+def directions_table(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> str:
+    """A tabular: one row per model (in the CSV's order), one column per direction of `lib.shift_study.DIRECTIONS`,
+    headed by an arrow pointing where the digit moves."""
+    directions = [(name, dy, dx) for name, dy, dx in shift_study.DIRECTIONS]
+    names = {}
+    for (model, dy, dx), (name, _) in study.items():
+        if any((dy, dx) == (d_dy, d_dx) for _, d_dy, d_dx in directions):
+            names.setdefault(model, name)
+    if not names:
+        return TBD
+    header = "model & " + " & ".join(f"${direction_arrow(dy, dx)}$" for _, dy, dx in directions) + r" \\ \midrule"
+    rows = [tex_escape(name) + " & " + " & ".join(percent(study[(model, dy, dx)][1]) if (model, dy, dx) in study
+                                                  else "--" for _, dy, dx in directions) + r" \\"
+            for model, name in names.items()]
+    return "\n".join([f"\\begin{{tabular}}{{l{'r' * len(directions)}}}", r"\toprule", header] + rows
+                     + [r"\bottomrule", r"\end{tabular}"])
 
 
 def study_table(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> str:
@@ -261,12 +637,12 @@ def study_table(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> str:
                      + [r"\bottomrule", r"\end{tabular}"])
 
 
-def render(macros: Dict[str, str], study_lines: Sequence[str]) -> str:
+def render(macros: Dict[str, str], entry_lines: Sequence[str]) -> str:
     """The text of numbers.tex."""
     lines = ["% Generated by submission/make_numbers.py from lib/ and submission/measured/: do not edit by hand.",
              "% Rebuild: bash submission/build.sh (or python submission/make_numbers.py)."]
     lines += [f"\\newcommand*{{\\{name}}}{{{value}}}" for name, value in macros.items()]
-    lines += study_lines
+    lines += entry_lines
     return "\n".join(lines) + "\n"
 
 
@@ -282,13 +658,17 @@ def copy_from_results(results: Path = RESULTS_DIR, measured: Path = MEASURED_DIR
     return copied
 
 
-def all_macros() -> Tuple[Dict[str, str], List[str]]:
-    """Every macro of numbers.tex (pen and paper, output sizes, experiments) and the study's entries."""
+def all_macros(measured: Path = MEASURED_DIR) -> Tuple[Dict[str, str], List[str]]:
+    """Every macro of numbers.tex (pen and paper, output sizes, experiments, the lab) and the lookup entries."""
     macros = pen_and_paper_macros()
     macros.update(conv_macros())
-    experiment, study_lines = experiment_macros()
+    experiment, lines = experiment_macros(measured)
     macros.update(experiment)
-    return macros, study_lines
+    accuracies_path = measured / ACCURACIES_FILE
+    command = read_accuracies(accuracies_path)["command"] if accuracies_path.is_file() else ""
+    lab, lab_lines = lab_macros(measured, command)
+    macros.update(lab)
+    return macros, lines + lab_lines
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -301,10 +681,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.from_results:
         copied = copy_from_results()
         print(f"Copied from results/: {', '.join(copied) if copied else 'nothing (no files there)'}")
-    macros, study_lines = all_macros()
-    atomic_write_text(NUMBERS_TEX, render(macros, study_lines))
+    macros, entry_lines = all_macros()
+    atomic_write_text(NUMBERS_TEX, render(macros, entry_lines))
     placeholders = sorted(name for name, value in macros.items() if TBD in value)
-    print(f"Wrote {NUMBERS_TEX.relative_to(REPO_ROOT)}: {len(macros)} macros, {len(study_lines)} study entries")
+    print(f"Wrote {NUMBERS_TEX.relative_to(REPO_ROOT)}: {len(macros)} macros, {len(entry_lines)} lookup entries")
     if placeholders:
         print(f"Placeholders (TBD) remain for: {', '.join(placeholders)}")
     return 0
