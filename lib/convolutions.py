@@ -19,7 +19,7 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_int, check_int_pair
+from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_int, check_int_pair, check_positive_int
 from lib.im2col import col2im, im2col, pad_batch_inner, unpad_to_batch_first
 from lib.network_base import Module, Parameter
 
@@ -129,9 +129,8 @@ class Conv2d(Module):
                 <= 0, or a padding is negative.
         """
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if check_int(value, name) <= 0:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_int(in_channels, "in_channels")
+        check_positive_int(out_channels, "out_channels")
         kernel_size = check_int_pair(kernel_size, "kernel_size", minimum=1)
         stride = check_int_pair(stride, "stride", minimum=1)
         padding = check_int_pair(padding, "padding", minimum=0)

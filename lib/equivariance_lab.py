@@ -11,21 +11,20 @@
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from lib.checks import check_positive_int
+from lib.consistency import CONSISTENCY_PAIRS
 from lib.equivariance import SWEEP_COLUMNS, consistency, equivariance_sweep
-from lib.model_evaluation import accuracy_on
+from lib.model_evaluation import EVAL_CHUNK_SIZE, accuracy_on
 from lib.model_training import BATCH_SIZE
 from lib.network_base import Module
 from lib.plot_lab import plot_confusion_matrix, plot_equivariance, plot_feature_maps, plot_filters, plot_misclassified
-from lib.utilities import RESULTS_DIR, atomic_write_text
+from lib.utilities import RESULTS_DIR, write_csv
 
 EQUIVARIANCE_CSV, EQUIVARIANCE_PNG = "equivariance.csv", "equivariance.png"
 CONSISTENCY_CSV = "consistency.csv"
@@ -33,7 +32,6 @@ CONSISTENCY_COLUMNS = ("model", "consistency", "clean_accuracy")
 FIGURES = ("feature_maps.png", "filters.png", "confusion_matrix.png", "misclassified.png")
 SWEEP_IMAGES = 500  # validation images per equivariance sweep (81 shifts x every layer)
 CONSISTENCY_MAX_SHIFT = 3  # pixels per axis, as in Zhang (2019)
-CONSISTENCY_PAIRS = 5  # pairs of random shifts per validation image
 
 Row = Dict[str, object]
 
@@ -65,28 +63,20 @@ def format_error(value: float) -> str:
     return "0" if value == 0 else f"{value:.3e}"
 
 
-def write_rows(rows: List[Row], columns: Sequence[str], path: Path) -> Path:
-    """Write rows (dicts with the keys `columns`, numbers already formatted or ints) as a CSV, atomically."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return atomic_write_text(path, text.getvalue())
-
-
 def draw_course_cnn(cnn: Module, x_val: np.ndarray, y_val: np.ndarray, out_dir: Path,
                     show: Optional[bool] = None) -> None:
     """The four pictures of the course CNN: feature maps of a 2-pixel shift, filters, confusion matrix, errors."""
     feature_maps, filters, confusion, misclassified = (Path(out_dir) / name for name in FIGURES)
     plot_feature_maps(cnn, x_val[0], shift=2, save_path=feature_maps, show=show)
     plot_filters(cnn.modules[0], save_path=filters, show=show)
-    scores = np.concatenate([cnn(x_val[i:i + 1000]) for i in range(0, len(x_val), 1000)])  # (N, 10)
+    chunks = range(0, len(x_val), EVAL_CHUNK_SIZE)
+    scores = np.concatenate([cnn(x_val[i:i + EVAL_CHUNK_SIZE]) for i in chunks])  # (N, 10)
     plot_confusion_matrix(y_val, scores, save_path=confusion, show=show)
     plot_misclassified(x_val, y_val, scores, save_path=misclassified, show=show)
 
 
 def run_equivariance_lab(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray, seed: int = 0,
-                         sweep_images: int = SWEEP_IMAGES, out_dir: Path = RESULTS_DIR,
+                         sweep_images: int = SWEEP_IMAGES, out_dir: Optional[Path] = None,
                          show: Optional[bool] = None) -> Dict[str, List[Row]]:
     """Measure the models' equivariance and consistency and draw the course CNN; write everything to `out_dir`.
 
@@ -96,24 +86,24 @@ def run_equivariance_lab(models: Dict[str, Module], x_val: np.ndarray, y_val: np
         y_val: (N, 10) one-hot validation labels.
         seed: seed of the generator of the consistency's random shifts.
         sweep_images: the first this many validation images are used for the per-layer errors.
-        out_dir: the folder the CSVs and figures are written to.
+        out_dir: the folder the CSVs and figures are written to; None: `RESULTS_DIR`.
         show: show the figures in windows (None: only where a display exists).
 
     Returns:
         {"equivariance": rows of `equivariance.csv`, "consistency": rows of `consistency.csv`}, numbers unformatted.
     """
     sweep_images = check_positive_int(sweep_images, "sweep_images")
-    out_dir = Path(out_dir)
+    out_dir = Path(RESULTS_DIR if out_dir is None else out_dir)
     equivariance = measure_equivariance(models, x_val[:sweep_images])
-    write_rows([dict(row, relative_error=format_error(row["relative_error"])) for row in equivariance],
-               SWEEP_COLUMNS, out_dir / EQUIVARIANCE_CSV)
+    write_csv(out_dir / EQUIVARIANCE_CSV, SWEEP_COLUMNS,
+              (dict(row, relative_error=format_error(row["relative_error"])) for row in equivariance))
     if "CNN" in models:
         plot_equivariance(equivariance, save_path=out_dir / EQUIVARIANCE_PNG, show=show, model="CNN")
         draw_course_cnn(models["CNN"], x_val, y_val, out_dir, show)
     consistency_rows = measure_consistency(models, x_val, y_val, seed)
-    write_rows([{"model": r["model"], "consistency": f"{r['consistency']:.4f}",
-                 "clean_accuracy": f"{r['clean_accuracy']:.4f}"} for r in consistency_rows],
-               CONSISTENCY_COLUMNS, out_dir / CONSISTENCY_CSV)
+    write_csv(out_dir / CONSISTENCY_CSV, CONSISTENCY_COLUMNS,
+              ({"model": r["model"], "consistency": f"{r['consistency']:.4f}",
+                "clean_accuracy": f"{r['clean_accuracy']:.4f}"} for r in consistency_rows))
     print("model | consistency | clean accuracy")
     for r in consistency_rows:
         print(f"{r['model']} | {r['consistency']:.4f} | {r['clean_accuracy']:.4f}")

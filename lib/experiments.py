@@ -48,8 +48,6 @@ SHIFTED_SAMPLES_FILE = default_png_path(SAMPLES_TITLE).name  # where plot_data s
 SHIFT = 2  # pixels, right and down, in the second experiment (the sheet's other numbers: NUM_EPOCHS, CONV_LR, ...)
 
 MISSING_MODEL_MESSAGE = "Run the first experiment before you run the second experiment."
-__all__ = ["create_conv_model", "load_mnist_data_subset", "run_conv_experiment", "run_shifted_conv_experiment",
-           "shift_data", "RESULTS_DIR", "RESULTS_FILE", "MissingModelError"]
 
 
 class MissingModelError(RuntimeError):
@@ -92,7 +90,7 @@ def train_conv_model(data: Tuple[np.ndarray, ...], seed: Optional[int] = None, d
 
 def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
                         num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None, plot_curves: bool = False,
-                        show: Optional[bool] = None, out_dir: Path = RESULTS_DIR) -> Results:
+                        show: Optional[bool] = None, out_dir: Optional[Path] = None) -> Results:
     """Train the course CNN on the first `max_datapoints` images and save it to `<out_dir>/conv_model.npz`.
 
     10 epochs, batch 50, SGD with lr 0.01 and momentum 0.9, cross-entropy, evaluation on the
@@ -107,18 +105,19 @@ def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None,
         plot_curves: also save the learning curves as `<out_dir>/conv_learning_curves.png`; both losses
             are shown as the mean loss per batch (`train` sums the validation loss over batches).
         show: show the curves in a window (None: only where a display exists).
-        out_dir: the folder the model (and the curves) are written to.
+        out_dir: the folder the model (and the curves) are written to; None: `RESULTS_DIR`.
 
     Returns:
         `(train_costs, train_accuracies, eval_costs, eval_accuracies)`, each of shape (num_epochs,).
     """
+    out_dir = Path(RESULTS_DIR if out_dir is None else out_dir)
     x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(max_datapoints)
     model, results = train_conv_model((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
-    save_model(model, Path(out_dir) / RESULTS_FILE)
+    save_model(model, out_dir / RESULTS_FILE)
     if plot_curves:
         train_costs, train_accuracies, eval_costs, eval_accuracies = results
         plot_learning_curves(train_costs, train_accuracies, eval_costs / (len(x_val) // BATCH_SIZE), eval_accuracies,
-                             save_path=Path(out_dir) / CURVES_FILE, show=show,
+                             save_path=out_dir / CURVES_FILE, show=show,
                              title="Course CNN on MNIST: mean loss per batch of 50 (left), accuracy (right)")
     return results
 
@@ -142,8 +141,10 @@ def load_conv_model(path: Optional[Path] = None) -> Module:
     if not path.is_file():
         raise MissingModelError(path)
     state = np.random.get_state()
-    model = create_conv_model()
-    np.random.set_state(state)
+    try:
+        model = create_conv_model()
+    finally:
+        np.random.set_state(state)
     return load_model(model, path).eval()
 
 

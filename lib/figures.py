@@ -5,7 +5,8 @@ Importing this module selects matplotlib's non-interactive Agg backend when ther
 imported, unless the user chose a backend with the MPLBACKEND environment variable. `plt.show()`
 is then only called with an interactive backend, so nothing blocks or fails on a server or in CI,
 and figures that are not shown are closed so that repeated calls do not accumulate memory.
-Every figure is saved as a PNG, atomically, under `results/` unless the caller names another path.
+Figures are saved as PNGs, atomically, where the caller says (`plot_data` also saves under
+`results/` when no window shows its figure, so nothing drawn is lost on a machine without a display).
 """
 import os
 import re
@@ -30,9 +31,8 @@ if not os.environ.get("MPLBACKEND") and not display_available():
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice above)
 
-from lib.utilities import atomic_write  # noqa: E402
+from lib import utilities  # noqa: E402
 
-RESULTS_DIR = Path("results")  # relative to the working directory, as the course's experiments have it
 PathLike = Union[str, Path]
 # Backends that render to files only; plt.show() with them does nothing useful (matplotlib warns).
 _NON_INTERACTIVE_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"})
@@ -41,7 +41,7 @@ _NON_INTERACTIVE_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg"
 def default_png_path(title: str) -> Path:
     """`results/<title as a file name>.png`: "Shifted data." -> results/shifted_data.png, "" -> results/figure.png."""
     stem = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_") or "figure"
-    return RESULTS_DIR / (stem + ".png")
+    return utilities.RESULTS_DIR / (stem + ".png")
 
 
 def checked_png_path(save_path: Optional[PathLike]) -> Optional[Path]:
@@ -59,6 +59,11 @@ def backend_is_interactive() -> bool:
     return matplotlib.get_backend().lower() not in _NON_INTERACTIVE_BACKENDS
 
 
+def will_show(show: Optional[bool]) -> bool:
+    """Whether `show` will open a window here (as `should_show` decides, without its warning)."""
+    return (display_available() if show is None else bool(show)) and backend_is_interactive()
+
+
 def should_show(show: Optional[bool]) -> bool:
     """Decide whether to call plt.show(): None opens a window only where a display exists; True asks
     for one even without a detected display (it warns when the backend cannot open one); False never."""
@@ -72,11 +77,19 @@ def should_show(show: Optional[bool]) -> bool:
     return wanted
 
 
-def finish(fig: "plt.Figure", save_path: Optional[Path], show: Optional[bool]) -> None:
-    """Save `fig` if asked, then show it, or close it so that figures do not pile up across calls."""
+def finish(fig: "plt.Figure", save_path: Optional[Path], show: Optional[bool], best_effort: bool = False) -> None:
+    """Save `fig` if asked, then show it, or close it so that figures do not pile up across calls.
+
+    With `best_effort` (a file the caller did not ask for), a failure to write it only warns.
+    """
     try:
         if save_path is not None:
-            atomic_write(save_path, lambda f: fig.savefig(f, format="png"))
+            try:
+                utilities.atomic_write(save_path, lambda f: fig.savefig(f, format="png"))
+            except OSError as error:
+                if not best_effort:
+                    raise
+                warnings.warn(f"could not save the figure to {save_path}: {error}", UserWarning, stacklevel=3)
         showing = should_show(show)
     except BaseException:
         plt.close(fig)

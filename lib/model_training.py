@@ -24,15 +24,15 @@ MOMENTUM = 0.9
 
 def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_train: np.ndarray,
           x_val: np.ndarray, y_val: np.ndarray, num_epochs: int, batch_size: int, scheduler=None,
-          progress: Optional[bool] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          progress: Optional[bool] = None, skip_input_grad: bool = False) -> Results:
     """Train `model` with mini-batches and evaluate it after every epoch.
 
     Each epoch prints "Epoch e / N:", shuffles the index array in place (`np.random.shuffle`), takes
     the shuffled data, and for every batch runs zero_grad, forward, loss, backward and step; then it
     calls `scheduler.step()` (if given), switches to eval mode and prints the training accuracy and
-    cost and the validation accuracy. The backward pass is `model.backward_params`, which skips the
-    gradient w.r.t. the input data that nobody reads (`Module.backward_params`; a model that is not a
-    `Module` gets `backward`).
+    cost and the validation accuracy. The backward pass is the course's `model.backward(...)`; with
+    `skip_input_grad` it is `model.backward_params(...)`, which skips the gradient w.r.t. the input
+    images that nobody reads (see `Module.backward_params`; `fit` asks for it).
 
     Args:
         model: the module to train.
@@ -47,6 +47,7 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
         scheduler: optional object whose `step()` is called once per epoch.
         progress: show a progress line on stderr during each epoch; None (default) shows it only
             when stderr is a terminal.
+        skip_input_grad: call `model.backward_params` instead of `model.backward` (a Module model only).
 
     Returns:
         `(train_costs, train_accuracies, eval_costs, eval_accuracies)`, each of shape (num_epochs,):
@@ -72,7 +73,7 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
         x_epoch, y_epoch = x_train[idx], y_train[idx]
         model.train()
         train_costs[epoch], predictions = _run_epoch(model, loss_fn, optimizer, x_epoch, y_epoch,
-                                                     batch_size, progress)
+                                                     batch_size, progress, skip_input_grad)
         if scheduler is not None:
             scheduler.step()
         model.eval()
@@ -85,10 +86,10 @@ def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_trai
 
 
 def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.ndarray, batch_size: int,
-               progress: bool) -> Tuple[float, np.ndarray]:
+               progress: bool, skip_input_grad: bool) -> Tuple[float, np.ndarray]:
     """One pass over (already shuffled) data; return the mean batch loss and all predictions (N, C)."""
     num_batches = len(x) // batch_size
-    backward = model.backward_params if isinstance(model, Module) else model.backward
+    backward = model.backward_params if skip_input_grad and isinstance(model, Module) else model.backward
     costs = np.zeros(num_batches)
     predictions = []
     for b in range(num_batches):
@@ -128,9 +129,10 @@ def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64
     Returns:
         `train`'s `(train_costs, train_accuracies, eval_costs, eval_accuracies)`.
     """
+    if not isinstance(data, (tuple, list)) or len(data) != 4:
+        raise ValueError("data must be a tuple (x_train, y_train, x_val, y_val)")
     model.to(dtype)
     x_train, y_train, x_val, y_val = (cast_if_wider(a, dtype) for a in data)
     optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
-    # The course's train() has no `progress`; pass it only when asked, so the course's signature suffices.
-    extra = {} if progress is None else {"progress": progress}
-    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size, **extra)
+    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size,
+                 progress=progress, skip_input_grad=True)

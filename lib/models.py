@@ -12,12 +12,14 @@ same shapes and names the first layer that does not fit.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Dict, Iterator, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
 from lib.activations import ReLU
+from lib.checks import check_positive_int
 from lib.convolutions import Conv2d, Flatten
 from lib.network import Linear, Sequential
 from lib.network_base import Module
@@ -28,6 +30,7 @@ LINEAR_UNITS = 30  # hidden units of the course's MLP
 CONV_LR = 0.01  # the learning rates the sheet trains each model with (SGD, momentum 0.9)
 MLP_LR = 0.05
 GAP_CHANNELS = (16, 32, 64)
+LEGACY_KEY = re.compile(r"^\d{2}_")  # array names of model files written before they were named by layer
 
 
 def create_conv_model() -> Module:
@@ -65,7 +68,9 @@ def create_gap_cnn(channels: Sequence[int] = GAP_CHANNELS) -> Module:
     Returns:
         `Sequential(Conv2d, ReLU, Conv2d, ReLU, Conv2d, ReLU, GlobalAvgPool2d, Linear(channels[2], 10))`.
     """
-    c1, c2, c3 = channels
+    if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__") or len(channels) != 3:
+        raise ValueError(f"channels must be three numbers of feature maps, got {channels!r}")
+    c1, c2, c3 = (check_positive_int(c, f"channels[{i}]") for i, c in enumerate(channels))
     return Sequential(
         Conv2d(1, c1, (4, 4), (2, 2), (1, 1)), ReLU(),  # (N, c1, 14, 14)
         Conv2d(c1, c2, (4, 4), (2, 2), (1, 1)), ReLU(),  # (N, c2, 7, 7)
@@ -112,6 +117,7 @@ def create_maxblurpool_cnn() -> Module:
 
 def flatten_images(x: np.ndarray) -> np.ndarray:
     """(N, C, H, W) images as the (N, C*H*W) rows an MLP takes (a view where possible)."""
+    x = np.asarray(x)
     return x.reshape(len(x), -1)
 
 
@@ -127,14 +133,25 @@ def named_layers(model: Module, prefix: str = "") -> Iterator[Tuple[str, Module]
             yield f"{prefix}{position}.{type(module).__name__}", module
 
 
+def _array_names(layer: Module) -> List[str]:
+    """Unique names of a layer's parameters, then buffers: their own names, `param<i>` for an unnamed
+    parameter, and `<name>_<i>` (i = position in the layer) for a repeated one (a user module with two
+    `Linear`s inside has two parameters named "W")."""
+    names = [p.name or f"param{i}" for i, p in enumerate(layer.parameters())] + [n for n, _ in layer.buffers()]
+    seen = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            names[i] = f"{name}_{i}"
+        seen.add(names[i])
+    return names
+
+
 def model_arrays(model: Module) -> Dict[str, np.ndarray]:
     """The arrays a model file holds: every parameter and every buffer, named `<layer>.<name>`."""
     arrays = {}
     for layer_name, layer in named_layers(model):
-        for p in layer.parameters():
-            arrays[f"{layer_name}.{p.name}"] = p.data
-        for name, array in layer.buffers():
-            arrays[f"{layer_name}.{name}"] = array
+        values = [p.data for p in layer.parameters()] + [array for _, array in layer.buffers()]
+        arrays.update((f"{layer_name}.{name}", value) for name, value in zip(_array_names(layer), values))
     return arrays
 
 
@@ -147,7 +164,8 @@ def load_model(model: Module, path) -> Module:
     """Load a file written by `save_model` into `model`, which must have the same architecture.
 
     Parameters are replaced by the saved arrays (their gradients reset to zeros); buffers are copied
-    into the layer's own arrays.
+    into the layer's own arrays. Files of the earlier format (parameters only, `00_conv_filter`,
+    `01_conv_bias`, ... in model order) are read by position.
 
     Raises:
         FileNotFoundError: if `path` does not exist.
@@ -156,6 +174,8 @@ def load_model(model: Module, path) -> Module:
     """
     saved = load_arrays(path)
     expected = model_arrays(model)
+    if saved and all(LEGACY_KEY.match(key) for key in saved):  # written before arrays were named by layer
+        saved = dict(zip(expected, (saved[key] for key in sorted(saved))))
     missing = [key for key in expected if key not in saved]
     unexpected = [key for key in saved if key not in expected]
     if missing or unexpected:
@@ -169,9 +189,10 @@ def load_model(model: Module, path) -> Module:
             raise ValueError(f"{name!r} of layer {layer} in {path} has shape {saved[key].shape}, "
                              f"the model expects {array.shape}")
     for layer_name, layer in named_layers(model):
-        for p in layer.parameters():
-            p.data = saved[f"{layer_name}.{p.name}"]
+        names = iter(_array_names(layer))
+        for p, name in zip(layer.parameters(), names):
+            p.data = saved[f"{layer_name}.{name}"]
             p.grad = np.zeros_like(p.data)
-        for name, array in layer.buffers():
+        for (_, array), name in zip(layer.buffers(), names):
             array[...] = saved[f"{layer_name}.{name}"]
     return model

@@ -98,7 +98,12 @@ class Module:
         """Cast every parameter (and reset its gradient) to the float `dtype`, e.g. np.float32; return self.
 
         Parameters already of that dtype are kept as they are (no copy).
+
+        Raises:
+            TypeError: if `dtype` is not a floating-point type (an integer cast would truncate the weights).
         """
+        if not np.issubdtype(np.dtype(dtype), np.floating):
+            raise TypeError(f"dtype must be a floating-point type such as np.float32, got {np.dtype(dtype)}")
         for p in self.parameters():
             p.data = p.data.astype(dtype, copy=False)
             p.grad = np.zeros_like(p.data)

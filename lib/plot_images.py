@@ -32,9 +32,10 @@ def plot_data(data: np.ndarray, rows: int = 5, cols: int = 4, plot_border: bool 
         plot_border: True draws a frame around each image (ticks are always off); False hides the axes.
         title: figure title (`plt.suptitle`).
         labels: optional sequence of at least rows*cols labels; label i becomes the title of image i.
-        save_path: `.png` path the figure is written to atomically (directories are created); None
-            (the default) saves it as `results/<title as a file name>.png` (`lib.figures.default_png_path`),
-            so that nothing drawn is lost on a machine without a display.
+        save_path: `.png` path the figure is written to atomically (directories are created). None (the
+            default): where no window shows the figure, it is saved as `results/<title as a file name>.png`
+            (`lib.figures.default_png_path`; a failure to write it only warns), so that nothing drawn is
+            lost on a machine without a display.
         show: None opens a window only where a display exists; True asks for one even without a
             detected display; False never opens one. A window needs an interactive backend.
 
@@ -53,7 +54,8 @@ def plot_data(data: np.ndarray, rows: int = 5, cols: int = 4, plot_border: bool 
         raise ValueError(f"data must hold at least rows*cols = {count} images, got {data.shape[0]}")
     if labels is not None and len(labels) < count:
         raise ValueError(f"labels must hold at least rows*cols = {count} entries, got {len(labels)}")
-    save_path = figures.default_png_path(title) if save_path is None else figures.checked_png_path(save_path)
+    best_effort = save_path is None and not figures.will_show(show)  # headless: keep the figure as a file
+    save_path = figures.default_png_path(title) if best_effort else figures.checked_png_path(save_path)
 
     images = data[:count, 0]  # (rows*cols, H, W)
     vmin, vmax = float(images.min()), float(images.max())
@@ -69,4 +71,4 @@ def plot_data(data: np.ndarray, rows: int = 5, cols: int = 4, plot_border: bool 
         else:
             ax.axis("off")
     plt.suptitle(title)
-    figures.finish(fig, save_path, show)
+    figures.finish(fig, save_path, show, best_effort=best_effort)

@@ -22,8 +22,6 @@ moved 2 pixels in four directions separately (right, down, right+down, up-left).
 """
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -38,7 +36,7 @@ from lib.network import Sequential
 from lib.network_base import Module
 from lib.plot_curves import plot_lines
 from lib.shifts import Recentre, augment_with_shifts, shift_images
-from lib.utilities import RESULTS_DIR, atomic_write_text
+from lib.utilities import RESULTS_DIR, write_csv
 
 CSV_FILE = "shift_study.csv"
 PLOT_FILE = "shift_study.png"
@@ -150,14 +148,9 @@ def measure_shift_accuracies(models: Dict[str, Module], x_val: np.ndarray, y_val
     return rows
 
 
-def write_csv(rows: List[Row], path: Path) -> Path:
-    """Write the rows with the header `CSV_COLUMNS` to `path` (atomically); return the path."""
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "val_accuracy": f"{row['val_accuracy']:.4f}"})
-    return atomic_write_text(path, text.getvalue())
+def write_study_csv(rows: List[Row], path: Path) -> Path:
+    """Write the rows with the header `CSV_COLUMNS` (accuracies to 4 decimals) to `path`, atomically."""
+    return write_csv(path, CSV_COLUMNS, ({**row, "val_accuracy": f"{row['val_accuracy']:.4f}"} for row in rows))
 
 
 def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
@@ -171,7 +164,7 @@ def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
 
 def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float64, num_epochs: int = NUM_EPOCHS,
                     gap_channels: Sequence[int] = GAP_CHANNELS, progress: Optional[bool] = None,
-                    show: Optional[bool] = None, out_dir: Path = RESULTS_DIR) -> List[Row]:
+                    show: Optional[bool] = None, out_dir: Optional[Path] = None) -> List[Row]:
     """Train the study's models and measure their accuracy on shifted validation images.
 
     Writes `shift_study.csv` (columns `CSV_COLUMNS`, one row per model and shift) and `shift_study.png`
@@ -186,7 +179,7 @@ def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float6
         gap_channels: feature maps of the GAP CNN's three convolutions.
         progress: progress display inside each epoch.
         show: show the figure in a window (None: only where a display exists).
-        out_dir: the folder the CSV and the figure are written to.
+        out_dir: the folder the CSV and the figure are written to; None: `RESULTS_DIR`.
 
     Returns:
         The rows written to the CSV.
@@ -195,28 +188,29 @@ def run_shift_study(data: Tuple[np.ndarray, ...], seed: int = 0, dtype=np.float6
     return report_shift_study(models, data[2], data[3], out_dir, show)
 
 
-def report_shift_study(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray, out_dir: Path = RESULTS_DIR,
-                       show: Optional[bool] = None) -> List[Row]:
+def report_shift_study(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray,
+                       out_dir: Optional[Path] = None, show: Optional[bool] = None) -> List[Row]:
     """Measure trained models on the study's shifts; write the CSV and the figure and print the table.
 
     Args:
         models: trained models of (N, 1, 28, 28) images by name (`train_study_models`).
         x_val: (N, 1, 28, 28) validation images.
         y_val: (N, 10) one-hot validation labels.
-        out_dir: the folder `shift_study.csv` and `shift_study.png` are written to.
+        out_dir: the folder `shift_study.csv` and `shift_study.png` are written to; None: `RESULTS_DIR`.
         show: show the figure in a window (None: only where a display exists).
 
     Returns:
         The rows written to the CSV.
     """
+    out_dir = Path(RESULTS_DIR if out_dir is None else out_dir)
     margins = ink_margins(x_val)
     print("Mean empty margin of the validation digits (pixels): "
           + ", ".join(f"{side} {value:.2f}" for side, value in margins.items()))
     rows = measure_shift_accuracies(models, x_val, y_val)
-    write_csv(rows, Path(out_dir) / CSV_FILE)
+    write_study_csv(rows, out_dir / CSV_FILE)
     plot_lines(list(SWEEP_SHIFTS), sweep_series(rows), xlabel="shift right and down (pixels)",
                ylabel="validation accuracy", title="Accuracy on shifted validation images",
-               save_path=Path(out_dir) / PLOT_FILE, show=show)
+               save_path=out_dir / PLOT_FILE, show=show)
     print(format_table(rows))
     return rows
 

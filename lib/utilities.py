@@ -5,10 +5,12 @@ Results and models are stored with `np.savez` (arrays only) and read back with
 to a temporary file in the target directory first and then renamed, so an interrupted run never
 leaves a half-written file behind.
 """
+import csv
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, Union
+from typing import Dict, Iterable, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -94,6 +96,24 @@ def atomic_write_text(path: PathLike, text: str) -> Path:
         The destination as a Path.
     """
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> Path:
+    """Write rows (mappings with the keys `columns`, values already formatted) as a CSV file, atomically.
+
+    Args:
+        path: destination; its parent directories are created.
+        columns: the header, in order.
+        rows: one mapping per line.
+
+    Returns:
+        The destination as a Path.
+    """
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_text(path, text.getvalue())
 
 
 def _current_umask() -> int:

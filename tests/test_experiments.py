@@ -124,6 +124,13 @@ def test_load_rejects_a_file_of_another_architecture(tmp_path):
         load_conv_model(path)
 
 
+def test_results_dir_is_read_when_the_experiments_run(fake_mnist, monkeypatch, tmp_path):
+    monkeypatch.setattr(experiments, "RESULTS_DIR", tmp_path / "elsewhere")
+    run_conv_experiment(100, seed=0, num_epochs=1, progress=False)
+    assert (tmp_path / "elsewhere" / "conv_model.npz").is_file() and not Path("results", "conv_model.npz").exists()
+    run_shifted_conv_experiment(100, seed=0, num_epochs=1, progress=False)  # finds the model there
+
+
 def test_a_seed_makes_the_run_reproducible_and_none_leaves_the_global_stream_alone(fake_mnist):
     seeded = run_conv_experiment(100, seed=3, num_epochs=1, progress=False)
     np.random.seed(3)

@@ -6,7 +6,7 @@ from lib import model_evaluation
 from lib.activations import ReLU
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import accuracy, evaluate
-from lib.model_training import train
+from lib.model_training import fit, train
 from lib.network import Linear, Sequential
 from lib.optimizers import SGD
 from lib.utilities import one_hot_encoding
@@ -166,3 +166,22 @@ def test_train_accepts_lists():
     results = train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40].tolist(), y[:40].tolist(),
                     x[40:].tolist(), y[40:].tolist(), 1, 10)
     assert results[0].shape == (1,)
+
+
+def test_train_calls_the_models_backward_and_fit_skips_the_input_gradient(monkeypatch):
+    x, y = make_problem()
+    calls = []
+    model = make_model()
+    original = Sequential.backward
+
+    def spy(self, grad):
+        calls.append("backward")
+        return original(self, grad)
+
+    monkeypatch.setattr(Sequential, "backward", spy)
+    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:20], y[:20], x[20:30], y[20:30],
+          num_epochs=1, batch_size=10)
+    assert calls == ["backward", "backward"]  # the course's model.backward(...), once per batch
+    calls.clear()
+    fit(make_model(), 0.1, (x[:20], y[:20], x[20:30], y[20:30]), num_epochs=1, batch_size=10, progress=False)
+    assert calls == []  # fit asks for backward_params: the input gradient is never computed

@@ -4,9 +4,10 @@ import pytest
 
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
-from lib.models import (create_blurpool_cnn, create_maxblurpool_cnn, create_maxpool_cnn, load_model, model_arrays,
-                        named_layers, save_model)
+from lib.models import (create_blurpool_cnn, create_conv_model, create_gap_cnn, create_maxblurpool_cnn,
+                        create_maxpool_cnn, load_model, model_arrays, named_layers, save_model)
 from lib.network import Linear, Sequential
+from lib.network_base import Module
 from lib.normalization import BatchNorm2d
 from lib.pooling import BlurPool2d, MaxPool2d
 from lib.shifts import Recentre
@@ -77,3 +78,54 @@ def test_recentre_as_a_first_layer_trains_like_any_model():
     np.testing.assert_allclose(model.modules[2].b.grad, [4.0, 4.0])
     with pytest.raises(NotImplementedError, match="Recentre has no input gradient"):
         model.backward(np.ones_like(out))
+
+
+class Block(Module):
+    """A user module with two layers inside: both Linears name their parameters "W" and "b"."""
+
+    def __init__(self):
+        super().__init__()
+        self.first, self.second = Linear(3, 4), Linear(4, 2)
+
+    def forward(self, x):
+        return self.second(self.first(x))
+
+    def parameters(self):
+        return [*self.first.parameters(), *self.second.parameters()]
+
+
+def test_a_user_module_with_repeated_parameter_names_round_trips(tmp_path):
+    np.random.seed(0)
+    model = Sequential(Block(), ReLU())
+    path = save_model(model, tmp_path / "block.npz")
+    assert list(model_arrays(model)) == ["0.Block.W", "0.Block.b", "0.Block.W_2", "0.Block.b_3"]
+    np.random.seed(1)
+    fresh = load_model(Sequential(Block(), ReLU()), path)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_array_equal(fresh(x), model(x))
+
+
+def test_a_model_file_of_the_earlier_format_is_read_by_position(tmp_path):
+    np.random.seed(0)
+    model = create_conv_model()
+    path = tmp_path / "old.npz"
+    np.savez(path, **{f"{i:02d}_{p.name}": p.data for i, p in enumerate(model.parameters())})
+    np.random.seed(1)
+    fresh = load_model(create_conv_model(), path)
+    for p, q in zip(model.parameters(), fresh.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_to_casts_parameters_and_refuses_non_float_types():
+    model = Sequential(Linear(2, 2))
+    assert model.to(np.float32) is model and model.parameters()[0].data.dtype == np.float32
+    with pytest.raises(TypeError, match="dtype must be a floating-point type such as np.float32, got int64"):
+        model.to(np.int64)
+
+
+@pytest.mark.parametrize("channels, error, match", [((4, 8), ValueError, "channels must be three numbers"),
+                                                    (4, ValueError, "channels must be three numbers"),
+                                                    ((4, 8, 0), ValueError, r"channels\[2\] must be a positive int")])
+def test_gap_cnn_rejects_bad_channel_counts(channels, error, match):
+    with pytest.raises(error, match=match):
+        create_gap_cnn(channels)

@@ -58,7 +58,7 @@ def show_calls(monkeypatch):
 def drawn_figures(monkeypatch):
     """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
     drawn = []
-    monkeypatch.setattr(figures, "finish", lambda fig, save_path, show: drawn.append(fig))
+    monkeypatch.setattr(figures, "finish", lambda fig, save_path, show, **kwargs: drawn.append(fig))
     yield drawn
     for fig in drawn:
         plt.close(fig)
@@ -104,12 +104,27 @@ def test_plot_data_saves_a_png_atomically_creating_directories(tmp_path, show_ca
     assert show_calls == []
 
 
-def test_plot_data_without_a_path_saves_under_results_named_by_its_title(tmp_path, show_calls):
+def test_plot_data_without_a_path_is_saved_under_results_by_its_title_when_no_window_shows_it(
+        tmp_path, show_calls):
     plot_data(images(), rows=5, cols=4, title="Validation and shifted validation data.")
     assert os.listdir("results") == ["validation_and_shifted_validation_data.png"]
     png_size(tmp_path / "results" / "validation_and_shifted_validation_data.png")
     plot_data(images(), rows=5, cols=4)
     assert sorted(os.listdir("results")) == ["figure.png", "validation_and_shifted_validation_data.png"]
+
+
+def test_plot_data_shown_in_a_window_writes_no_file_unless_asked(tmp_path, monkeypatch, show_calls):
+    monkeypatch.setattr(figures, "backend_is_interactive", lambda: True)
+    monkeypatch.setattr(figures, "display_available", lambda: True)
+    plot_data(images(), rows=5, cols=4, title="On screen")
+    plt.close("all")
+    assert len(show_calls) == 1 and not (tmp_path / "results").exists()
+
+
+def test_plot_data_only_warns_when_its_default_file_cannot_be_written(tmp_path, show_calls):
+    (tmp_path / "results").write_text("a file where the folder would go")
+    with pytest.warns(UserWarning, match="could not save the figure to results"):
+        plot_data(images(), rows=5, cols=4, title="grid")
 
 
 def test_plot_data_does_not_call_show_under_agg(show_calls):
