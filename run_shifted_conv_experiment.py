@@ -3,9 +3,10 @@
 Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here). Writes
 results/validation_and_shifted_validation_data.png.
 
---study trains the shift study's models (the MLP, the CNN, a CNN with global average pooling, max- and
-blur-pooling CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies) and
-writes their accuracy on shifted digits to results/shift_study.csv and results/shift_study.png.
+--study trains the shift study's models (the MLP, a CNN with global average pooling, max- and
+blur-pooling CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies; the
+course CNN is the one run_conv_experiment.py saved) and writes their accuracy on shifted digits to
+results/shift_study.csv and results/shift_study.png.
 --equivariance (the equivariance lab) measures, for the course CNN and the study's models, how far every
 layer's maps are from moving with the input (results/equivariance.csv and .png) and how often the
 prediction survives two random shifts (results/consistency.csv), and draws the course CNN's feature
@@ -17,7 +18,7 @@ from lib.cli import DTYPES, experiment_argument_parser, output_file
 from lib.equivariance_lab import run_equivariance_lab
 from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
                              load_conv_model, load_mnist_data_subset, run_shifted_conv_experiment)
-from lib.shift_study import report_shift_study, train_study_models
+from lib.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, study_plans, train_study_models
 
 
 def main():
@@ -46,14 +47,16 @@ def main():
     if not (args.study or args.equivariance):
         return
     x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(args.max_datapoints)
-    models = train_study_models((x_train, y_train, x_val, y_val), seed=args.seed, dtype=dtype)
+    # The study's "CNN" is the course CNN that run_conv_experiment.py trained (the same recipe), not a second copy.
+    names = [name for name, *_ in study_plans()]
+    trained = train_study_models((x_train, y_train, x_val, y_val), seed=args.seed, dtype=dtype,
+                                 names=[name for name in names if name != "CNN"])
+    models = {name: load_conv_model() if name == "CNN" else trained[name] for name in names}
     if args.study:
         report_shift_study(models, x_val, y_val, show=show)
-        print(f"Saved the study to {RESULTS_DIR / 'shift_study.csv'} and {RESULTS_DIR / 'shift_study.png'}")
+        print(f"Saved the study to {RESULTS_DIR / CSV_FILE} and {RESULTS_DIR / PLOT_FILE}")
     if args.equivariance:
-        models["CNN"] = load_conv_model()  # the course CNN itself (the study's CNN is trained the same way)
-        models = dict(CNN=models.pop("CNN"), **models)
-        run_equivariance_lab(models, x_val, y_val, seed=args.seed, show=show)
+        run_equivariance_lab(dict(CNN=models.pop("CNN"), **models), x_val, y_val, seed=args.seed, show=show)
         print(f"Saved the lab's CSVs and figures under {RESULTS_DIR}")
 
 
