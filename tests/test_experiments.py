@@ -278,3 +278,29 @@ def test_ink_margins_count_the_empty_rows_and_columns_next_to_each_border():
     images[0, 0, 1:3, 2] = 1.0  # rows 1-2, column 2
     margins = shift_study.ink_margins(images)  # the empty image counts as all margin
     assert margins == {"top": (1 + 6) / 2, "bottom": (3 + 6) / 2, "left": (2 + 5) / 2, "right": (2 + 5) / 2}
+
+
+def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, trained_cnn, monkeypatch, capsys):
+    import functools
+
+    import run_shifted_conv_experiment as script
+    from lib import equivariance_lab
+    monkeypatch.setattr(script, "run_equivariance_lab",
+                        functools.partial(equivariance_lab.run_equivariance_lab, sweep_images=2))
+    monkeypatch.setattr(sys, "argv", ["run_shifted_conv_experiment.py", "--max_datapoints", "100", "--study",
+                                      "--equivariance"])
+    script.main()
+    out = capsys.readouterr().out
+    assert "Shift study: training CNN\n" not in out  # the course CNN is loaded, not trained again
+    with open("results/shift_study.csv", newline="") as f:
+        study = list(csv.DictReader(f))
+    with open("results/consistency.csv", newline="") as f:
+        lab = list(csv.DictReader(f))
+    study_models = list(dict.fromkeys(r["model"] for r in study))
+    assert len(study_models) == 9
+    assert [r["model"] for r in lab] == ["CNN"] + [name for name in study_models if name != "CNN"]
+    course = next(float(r["val_accuracy"]) for r in study if r["model"] == "CNN" and r["shift"] == "0")
+    assert float(lab[0]["clean_accuracy"]) == course  # the same model in both files
+    for name in ("equivariance.csv", "equivariance.png", "feature_maps.png", "filters.png", "confusion_matrix.png",
+                 "misclassified.png", "shift_study.png"):
+        assert Path("results", name).stat().st_size > 0, name
