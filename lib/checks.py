@@ -42,13 +42,50 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_int_pair(value: IntPair, name: str, minimum: int = 0, allow_int: bool = True) -> Tuple[int, int]:
+def check_non_negative_int(value, name: str) -> int:
+    """Return `value` as a Python int if it is an integer >= 0 (counts, largest shifts; bools are rejected).
+
+    Raises:
+        TypeError: if `value` is not an integer.
+        ValueError: if `value` < 0.
+    """
+    value = check_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def check_int_array(value, name: str, shape: Sequence[Optional[int]], form: str) -> np.ndarray:
+    """Return `value` as an integer array of the given shape (bools and floats rejected, even 1.0).
+
+    Args:
+        value: an array or nested sequence.
+        name: the argument's name, used in the messages.
+        shape: the expected shape; None along an axis allows any size.
+        form: the expected shape as the messages write it, e.g. "(N, 2) = (5, 2)".
+
+    Raises:
+        TypeError: if the entries are not integers.
+        ValueError: if it is ragged or has another shape.
+    """
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested sequences (numpy >= 1.24)
+        raise ValueError(f"{name} must be an integer array of shape {form} ({error})") from None
+    if len(array.shape) != len(shape) or any(s is not None and a != s for a, s in zip(array.shape, shape)):
+        raise ValueError(f"{name} must be an integer array of shape {form}, got shape {array.shape}")
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must be an integer array of shape {form}, got dtype {array.dtype}")
+    return array
+
+
+def check_int_pair(value: IntPair, name: str, minimum: Optional[int] = 0, allow_int: bool = True) -> Tuple[int, int]:
     """Return an int or a 2-sequence of ints (tuple, list, array) as a tuple (height, width) of Python ints.
 
     Args:
         value: the value to check.
         name: the argument's name, used in the messages.
-        minimum: smallest allowed entry (0: non-negative, 1: positive).
+        minimum: smallest allowed entry (0: non-negative, 1: positive, None: any sign, as for shifts).
         allow_int: whether one int stands for (value, value), as in PyTorch's layers.
 
     Raises:
@@ -66,7 +103,7 @@ def check_int_pair(value: IntPair, name: str, minimum: int = 0, allow_int: bool 
     if not all(is_int(v) for v in value):
         raise TypeError(f"{name} must hold ints, got {value!r}")
     pair = (int(value[0]), int(value[1]))
-    if min(pair) < minimum:
+    if minimum is not None and min(pair) < minimum:
         expected = "positive" if minimum == 1 else f">= {minimum}" if minimum else "non-negative"
         raise ValueError(f"{name} must be {expected} ints (height, width), got {pair}")
     return pair

@@ -10,19 +10,17 @@ Shape letters: N images, C channels, H, W image height and width, K classes.
 """
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 
-from lib.checks import check_int, check_positive_int
+from lib.checks import check_positive_int
 from lib.layer_outputs import check_images, eval_mode
 from lib.network_base import Module
-from lib.shifts import shift_each
+from lib.shifts import RandomGenerator, random_offsets, shift_each
 
 CONSISTENCY_PAIRS = 5  # pairs of random shifts per image
 CONSISTENCY_BATCH = 500  # images per forward pass
-
-RandomGenerator = Union[np.random.Generator, np.random.RandomState]
 
 
 def consistency(model: Module, images: np.ndarray, max_shift: int = 3, pairs: int = CONSISTENCY_PAIRS,
@@ -54,17 +52,9 @@ def consistency(model: Module, images: np.ndarray, max_shift: int = 3, pairs: in
     if not isinstance(model, Module):
         raise TypeError(f"model must be a Module, got {type(model).__name__}")
     images = check_images(images)
-    if check_int(max_shift, "max_shift") < 0:
-        raise ValueError(f"max_shift must be >= 0, got {max_shift}")
     pairs, batch_size = check_positive_int(pairs, "pairs"), check_positive_int(batch_size, "batch_size")
     rng = np.random.default_rng(0) if rng is None else rng
-    size = (pairs, 2, len(images), 2)
-    if isinstance(rng, np.random.Generator):
-        offsets = rng.integers(-max_shift, max_shift + 1, size=size)  # (pairs, 2, N, 2): two (dy, dx) each
-    elif isinstance(rng, np.random.RandomState):
-        offsets = rng.randint(-max_shift, max_shift + 1, size=size)
-    else:
-        raise TypeError(f"rng must be a numpy Generator or RandomState, got {type(rng).__name__}")
+    offsets = random_offsets(rng, max_shift, (pairs, 2, len(images), 2))  # (pairs, 2, N, 2): two (dy, dx) each
     same = np.empty((pairs, len(images)), dtype=bool)
     with eval_mode(model):
         for start in range(0, len(images), batch_size):

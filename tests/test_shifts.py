@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from lib.shifts import augment_with_shifts, centre_of_mass, recentre, shift_each, shift_images
+from lib.shifts import (augment_with_shifts, centre_of_mass, random_offsets, random_shifts, recentre, shift_each,
+                        shift_images)
 from lib.utilities import one_hot_encoding
 
 
@@ -57,3 +58,92 @@ def test_recentre_undoes_a_shift_of_a_centred_digit():
     image[0, 0, 10:18, 12:16] = 1.0  # centre of mass (13.5, 13.5), the middle of the image
     for dy, dx in [(2, 2), (-3, 1), (0, 4)]:
         np.testing.assert_array_equal(recentre(shift_images(image, dy, dx)), image)
+
+
+# --- random draws: a Generator or a RandomState, through one helper -----------------------------------
+
+def test_random_offsets_draws_with_randint_from_a_random_state_and_integers_from_a_generator():
+    offsets = random_offsets(np.random.RandomState(3), 2, (50, 2))
+    np.testing.assert_array_equal(offsets, np.random.RandomState(3).randint(-2, 3, size=(50, 2)))
+    offsets = random_offsets(np.random.default_rng(3), 2, (50, 2))
+    np.testing.assert_array_equal(offsets, np.random.default_rng(3).integers(-2, 3, size=(50, 2)))
+    assert offsets.min() == -2 and offsets.max() == 2
+    np.testing.assert_array_equal(random_offsets(np.random.default_rng(0), 0, (4, 2)), np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("rng", [np.random.RandomState(4), np.random.default_rng(4)])
+def test_random_shifts_accepts_a_generator_or_a_random_state(rng):
+    x = np.zeros((30, 1, 9, 9))
+    x[:, 0, 4, 4] = 1.0
+    out = random_shifts(x, 2, rng)
+    rows, cols = np.nonzero(out[:, 0].sum(axis=0))
+    assert rows.min() >= 2 and rows.max() <= 6 and cols.min() >= 2 and cols.max() <= 6
+    assert out.sum() == 30
+
+
+def test_random_shifts_of_a_random_state_are_the_ones_of_randint():
+    x = np.random.RandomState(0).rand(6, 1, 7, 7)
+    offsets = np.random.RandomState(8).randint(-3, 4, size=(6, 2))
+    np.testing.assert_array_equal(random_shifts(x, 3, np.random.RandomState(8)), shift_each(x, offsets))
+
+
+def test_augmentation_with_no_copies_returns_the_data():
+    x, y = np.random.RandomState(0).rand(4, 1, 5, 5), np.arange(4)
+    x_aug, y_aug = augment_with_shifts(x, y, np.random.default_rng(0), copies=0, max_shift=2)
+    np.testing.assert_array_equal(x_aug, x)
+    np.testing.assert_array_equal(y_aug, y)
+
+
+# --- bad input -------------------------------------------------------------------------------------------
+
+IMAGES = np.zeros((3, 1, 5, 5))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: shift_images(np.zeros((1, 5, 5)), 1, 0), ValueError,
+     r"shift_images expects a 4-D input \(N, C, H, W\), got a 3-D input of shape \(1, 5, 5\)"),
+    (lambda: shift_images([[1.0, 2.0]], 1, 0), ValueError, r"shift_images expects a 4-D input .* 2-D input"),
+    (lambda: shift_images(IMAGES.astype(complex), 1, 0), TypeError, "shift_images expects a real-valued input"),
+    (lambda: shift_each(IMAGES, np.zeros((2, 2), dtype=int)), ValueError,
+     r"offsets must be an integer array of shape \(N, 2\) = \(3, 2\), got shape \(2, 2\)"),
+    (lambda: shift_each(IMAGES, np.zeros(6, dtype=int)), ValueError,
+     r"offsets must be an integer array of shape \(N, 2\) = \(3, 2\), got shape \(6,\)"),
+    (lambda: shift_each(IMAGES, np.zeros((3, 3), dtype=int)), ValueError, r"got shape \(3, 3\)"),
+    (lambda: shift_each(IMAGES, np.ones((3, 2))), TypeError,
+     r"offsets must be an integer array of shape \(N, 2\) = \(3, 2\), got dtype float64"),
+    (lambda: shift_each(IMAGES, np.ones((3, 2), dtype=bool)), TypeError, "got dtype bool"),
+    (lambda: shift_each(IMAGES[0], np.zeros((1, 2), dtype=int)), ValueError, "shift_each expects a 4-D input"),
+    (lambda: random_shifts(IMAGES, -1, np.random.default_rng(0)), ValueError, "max_shift must be >= 0, got -1"),
+    (lambda: random_shifts(IMAGES, 1.5, np.random.default_rng(0)), TypeError,
+     "max_shift must be an integer, got 1.5"),
+    (lambda: random_shifts(IMAGES, 1, 0), TypeError, "rng must be a numpy Generator or RandomState, got int"),
+    (lambda: random_shifts(IMAGES, 1, np.random), TypeError, "rng must be a numpy Generator or RandomState"),
+    (lambda: random_shifts(IMAGES[0], 1, np.random.default_rng(0)), ValueError,
+     r"random_shifts expects a 4-D input"),
+    (lambda: augment_with_shifts(IMAGES, np.arange(3), np.random.default_rng(0), -1, 2), ValueError,
+     "copies must be >= 0, got -1"),
+    (lambda: augment_with_shifts(IMAGES, np.arange(3), np.random.default_rng(0), 1.0, 2), TypeError,
+     "copies must be an integer, got 1.0"),
+    (lambda: augment_with_shifts(IMAGES, np.arange(3), np.random.default_rng(0), 0, -2), ValueError,
+     "max_shift must be >= 0, got -2"),
+    (lambda: augment_with_shifts(IMAGES, np.arange(4), np.random.default_rng(0), 1, 2), ValueError,
+     "x and y must have the same length, got 3 and 4"),
+    (lambda: augment_with_shifts(IMAGES[0], np.arange(1), np.random.default_rng(0), 1, 2), ValueError,
+     "augment_with_shifts expects a 4-D input"),
+    (lambda: centre_of_mass(IMAGES[0]), ValueError, "centre_of_mass expects a 4-D input"),
+    (lambda: recentre(IMAGES[0]), ValueError, r"recentre expects a 4-D input \(N, C, H, W\), got a 3-D input"),
+    (lambda: recentre([1.0, 2.0]), ValueError, r"recentre expects a 4-D input .* 1-D input"),
+    (lambda: centre_of_mass(IMAGES - 1.0), ValueError,
+     "images must be non-negative intensities for a centre of mass, got a minimum of -1.0"),
+    (lambda: recentre(np.where(np.eye(5) > 0, np.nan, 0.0)[None, None]), ValueError,
+     "images must be non-negative intensities for a centre of mass, got a minimum of nan"),
+])
+def test_bad_input_is_refused_with_a_message_naming_the_argument(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_list_of_images_is_shifted_like_an_array():
+    images = np.arange(8.0).reshape(1, 2, 2, 2)
+    np.testing.assert_array_equal(shift_images(images.tolist(), 0, 1), shift_images(images, 0, 1))
+    np.testing.assert_array_equal(shift_each(images, [[1, 0]]), shift_images(images, 1, 0))
