@@ -18,6 +18,10 @@ from lib.checks import check_backward_grad, check_float_maps, check_positive_int
 from lib.convolutions import calculate_conv_output
 from lib.network_base import Module
 
+# The binomial filter stands for a small Gaussian blur (the paper uses 1 to 7 taps); its taps C(F-1, i) grow
+# like 2^F, beyond float64's range from about F = 1030, and a filter wider than a feature map blurs it away.
+MAX_FILT_SIZE = 32
+
 
 class BlurPool2d(Module):
     """Anti-aliased downsampling (Zhang 2019, "Making Convolutional Networks Shift-Invariant Again").
@@ -46,11 +50,15 @@ class BlurPool2d(Module):
 
         Raises:
             TypeError: if channels, filt_size or stride is not an int.
-            ValueError: if one of them is <= 0, or pad_type is neither "reflect" nor "zero".
+            ValueError: if one of them is <= 0, filt_size > MAX_FILT_SIZE (32), or pad_type is neither
+                "reflect" nor "zero".
         """
         super().__init__()
         self.channels = check_positive_int(channels, "channels")
         self.filt_size = check_positive_int(filt_size, "filt_size")
+        if self.filt_size > MAX_FILT_SIZE:
+            raise ValueError(f"filt_size must be at most {MAX_FILT_SIZE}, got {self.filt_size}: the binomial filter "
+                             f"is a small low-pass filter (the paper uses 1 to 7 taps)")
         self.stride = check_positive_int(stride, "stride")
         if pad_type not in ("reflect", "zero"):
             raise ValueError(f"pad_type must be 'reflect' or 'zero', got {pad_type!r}")

@@ -3,36 +3,17 @@
 The fixtures in tests/fixtures/batch_norm2d.npz were written by tools/generate_layer_fixtures.py with
 PyTorch's nn.BatchNorm2d in float64; the tests never need torch.
 """
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from layer_fixtures import batch_innermost, load_cases
 from lib.convolutions import Conv2d, Flatten
 from lib.dropout import Dropout
 from lib.network import Linear, Sequential
 from lib.normalization import BatchNorm2d
 from lib.pooling import MaxPool2d
 
-FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
-
-
-def load_cases(file_name):
-    """The fixture file's cases in order, each a dict {array name: array} (keys "caseNN/<name>" in the file)."""
-    cases = {}
-    with np.load(FIXTURE_DIR / file_name, allow_pickle=False) as data:
-        for key in data.files:
-            case, name = key.split("/", 1)
-            cases.setdefault(case, {})[name] = data[key]
-    return [cases[case] for case in sorted(cases)]
-
-
 CASES = load_cases("batch_norm2d.npz")
-
-
-def batch_innermost(x):
-    """The same values as x, stored as (C, H, W, N): the layout of Conv2d's (N, C, H, W) output views."""
-    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 def random_maps(seed, shape, offset=3.0, scale=2.0):

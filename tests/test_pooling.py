@@ -5,57 +5,44 @@ tools/generate_layer_fixtures.py into tests/fixtures/; the tests never need torc
 reference `pool_loops` below on random cases, and against centred differences.
 """
 from itertools import product
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from layer_fixtures import batch_innermost, load_cases
 from lib.convolutions import Conv2d, Flatten
 from lib.gradient_check import numerical_gradient, rel_error
 from lib.network import Linear, Sequential
 from lib.pooling import AvgPool2d, BlurPool2d, GlobalAvgPool2d, MaxPool2d
-
-FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
-
-
-def load_cases(file_name):
-    """The fixture file's cases in order, each a dict {array name: array} (keys "caseNN/<name>" in the file)."""
-    cases = {}
-    with np.load(FIXTURE_DIR / file_name, allow_pickle=False) as data:
-        for key in data.files:
-            case, name = key.split("/", 1)
-            cases.setdefault(case, {})[name] = data[key]
-    return [cases[case] for case in sorted(cases)]
-
 
 MAX_CASES = load_cases("max_pool2d.npz")
 AVG_CASES = load_cases("avg_pool2d.npz")
 BLUR_CASES = load_cases("blur_pool2d.npz")
 
 
-def batch_innermost(x):
-    """The same values as x, stored as (C, H, W, N): the layout of Conv2d's (N, C, H, W) output views."""
-    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)  # (N, C, H, W) view
-
-
 def pool_loops(x, kernel, stride, padding, grad_out, average):
-    """Loop reference of max / average pooling and its input gradient (the first maximum of a window wins)."""
+    """Loop reference of max / average pooling and its input gradient.
+
+    The first maximum of a window's real pixels wins: padding never does, as in PyTorch, which does not pad
+    but clips the window (this matters when all of a window's real pixels are -inf).
+    """
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     n, c, h, w = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=0.0 if average else -np.inf)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     oh, ow = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
     out, grad_xp = np.empty((n, c, oh, ow)), np.zeros(xp.shape)
     for b, ch, i, j in product(range(n), range(c), range(oh), range(ow)):
-        window = xp[b, ch, i * sh:i * sh + kh, j * sw:j * sw + kw]
         if average:
-            out[b, ch, i, j] = window.sum() / (kh * kw)
+            out[b, ch, i, j] = xp[b, ch, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / (kh * kw)
             grad_xp[b, ch, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[b, ch, i, j] / (kh * kw)
         else:
-            u, v = divmod(int(np.argmax(window)), kw)  # np.argmax returns the first maximum in row-major order
+            top, left = max(i * sh, ph), max(j * sw, pw)  # the first real row and column of the window in xp
+            window = xp[b, ch, top:min(i * sh + kh, ph + h), left:min(j * sw + kw, pw + w)]
+            u, v = divmod(int(np.argmax(window)), window.shape[1])  # np.argmax: the first maximum, row-major
             out[b, ch, i, j] = window[u, v]
-            grad_xp[b, ch, i * sh + u, j * sw + v] += grad_out[b, ch, i, j]
+            grad_xp[b, ch, top + u, left + v] += grad_out[b, ch, i, j]
     return out, grad_xp[:, :, ph:ph + h, pw:pw + w]
 
 
@@ -221,6 +208,58 @@ def test_average_pooling_counts_padded_zeros():
     np.testing.assert_allclose(out[0, 0], [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]])
 
 
+def max_pool_both_modes(layer, x, grad_out):
+    """(output, input gradient) of a training forward and of an eval forward (argmax recomputed), checked equal."""
+    results = []
+    for training in (True, False):
+        layer.training = training
+        out = layer(x)
+        results.append((out, layer.backward(grad_out)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    return results[0]
+
+
+@pytest.mark.parametrize("kernel, stride, padding, x, grad_x", [
+    ((1, 2), None, 0, [1.0, np.nan], [0, 1]),  # the windows tile the input
+    ((1, 2), 1, 0, [1.0, np.nan, 2.0], [0, 2, 0]),
+    ((1, 4), None, 0, [np.nan, 3.0, np.nan, 5.0], [0, 0, 1, 0]),  # the last NaN of the window
+    ((1, 3), 1, (0, 1), [np.nan, 3.0, np.nan, 5.0], [1, 0, 3, 0]),  # PyTorch's answer, padding included
+])
+def test_max_pooling_sends_the_gradient_to_a_nan_like_pytorch(kernel, stride, padding, x, grad_x):
+    layer = MaxPool2d(kernel, stride, padding)
+    x = np.array(x).reshape(1, 1, 1, -1)
+    out, grad = max_pool_both_modes(layer, x, np.ones(layer(x).shape))
+    assert np.isnan(out).all()
+    np.testing.assert_array_equal(grad[0, 0, 0], grad_x)
+
+
+def test_max_pooling_never_sends_the_gradient_into_the_padding():
+    layer = MaxPool2d(3, 1, 1)
+    out, grad = max_pool_both_modes(layer, np.full((1, 1, 3, 3), -np.inf), np.ones((1, 1, 3, 3)))
+    assert (out == -np.inf).all()
+    # PyTorch's nn.MaxPool2d(3, 1, 1) on torch.full((1, 1, 3, 3), -inf): each window's first real pixel
+    np.testing.assert_array_equal(grad[0, 0], [[4, 2, 0], [2, 1, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("kernel, stride, padding, shape", [
+    (3, 1, 1, (2, 3, 5, 6)), ((3, 2), 2, (1, 1), (1, 2, 5, 4)), ((4, 5), (3, 2), (2, 2), (2, 1, 7, 6)),
+    (2, 2, 1, (1, 1, 4, 4)),
+])
+def test_windows_of_minus_infinity_keep_their_gradient_on_real_pixels(kernel, stride, padding, shape):
+    rng = np.random.default_rng(9)
+    x = np.where(rng.random(shape) < 0.7, -np.inf, rng.standard_normal(shape))  # many windows all -inf
+    x[0, 0] = -np.inf
+    layer = MaxPool2d(kernel, stride, padding)
+    out_shape = layer(x).shape
+    out, grad = max_pool_both_modes(layer, x, np.ones(out_shape))
+    assert grad.sum() == out.size  # one unit per window, none lost in the padding
+    expected_out, expected_grad = pool_loops(x, layer.kernel_size, layer.stride, layer.padding, np.ones(out_shape),
+                                             average=False)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(grad, expected_grad)
+
+
 # ------------------------------------------------------------------ bad arguments and inputs
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -316,6 +355,11 @@ def test_blur_pool_rejects_bad_arguments_and_inputs():
         BlurPool2d(2, filt_size=4.0)
     with pytest.raises(TypeError, match="stride must be a positive int"):
         BlurPool2d(2, stride=True)
+    with pytest.raises(ValueError, match="filt_size must be at most 32, got 2000: the binomial filter is a small"):
+        BlurPool2d(2, filt_size=2000)
+    with pytest.raises(ValueError, match="filt_size must be at most 32, got 33"):
+        BlurPool2d(2, filt_size=33)
+    assert BlurPool2d(2, filt_size=32).taps.sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match="pad_type must be 'reflect' or 'zero', got 'circular'"):
         BlurPool2d(2, pad_type="circular")
     with pytest.raises(ValueError, match="BlurPool2d expected input with 3 channels, got 2"):
@@ -394,6 +438,26 @@ def test_moving_content_inside_the_map_does_not_change_the_output():
 def test_rejects_inputs_that_are_not_non_empty_4d_maps(shape):
     with pytest.raises(ValueError, match="GlobalAvgPool2d expects"):
         GlobalAvgPool2d()(np.zeros(shape))
+
+
+@pytest.mark.parametrize("x, error, message", [
+    (np.zeros((2, 3, 4)), ValueError, r"GlobalAvgPool2d expects a 4-D input \(N, C, H, W\), got a 3-D input"),
+    (np.zeros((2, 3, 0, 4)), ValueError, r"GlobalAvgPool2d expects non-empty feature maps, got shape \(2, 3, 0, 4\)"),
+    (np.zeros((1, 2, 3, 3), dtype=complex), TypeError,
+     "GlobalAvgPool2d expects a real-valued input x, got dtype complex128"),
+    (np.full((1, 2, 3, 3), "a"), TypeError, "GlobalAvgPool2d expects a real-valued input x, got dtype <U1"),
+    (np.zeros((1, 2, 3, 3), dtype=bool), TypeError, "GlobalAvgPool2d expects a real-valued input x, got dtype bool"),
+])
+def test_bad_inputs_are_refused_like_the_other_layers(x, error, message):
+    with pytest.raises(error, match=message):
+        GlobalAvgPool2d()(x)
+
+
+def test_a_nested_list_and_integers_are_averaged_in_float64():
+    x = np.arange(8).reshape(1, 2, 2, 2)
+    out = GlobalAvgPool2d()(x.tolist())
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [[1.5, 5.5]])
 
 
 def test_backward_before_forward_or_with_the_wrong_shape():
