@@ -29,9 +29,10 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from lib.checks import check_int
+from lib.convolutions import Conv2d
 # consistency, eval_mode and the geometry are re-exported: the lab's names are imported from this module.
 from lib.consistency import CONSISTENCY_BATCH, CONSISTENCY_PAIRS, RandomGenerator, consistency  # noqa: F401
-from lib.layer_outputs import check_images, eval_mode, layer_outputs  # noqa: F401
+from lib.layer_outputs import check_images, check_model, eval_mode, layer_outputs  # noqa: F401
 from lib.network import Sequential
 from lib.receptive_field import (Geometry, Pair, cell_shift_candidates, is_window, receptive_fields,
                                  valid_window)
@@ -134,21 +135,26 @@ def equivariance_sweep(model: Sequential, images: np.ndarray, model_name: str,
 
 
 def compare_feature_maps(model: Sequential, image: np.ndarray, dy: int, dx: int,
-                         layer_indices: Sequence[int]) -> List[MapComparison]:
+                         layer_indices: Optional[Sequence[int]] = None) -> List[MapComparison]:
     """The maps of chosen layers for one image and its shifted copy, and the original's maps moved.
 
     Args:
         model: a Sequential whose input is the image.
         image: (C, H, W) or (1, C, H, W) image.
         dy, dx: the pixel shift (positive = down / right).
-        layer_indices: positions of layers with a spatial map (e.g. the convolutions).
+        layer_indices: positions of layers with a spatial map (e.g. the convolutions); None: the first two
+            Conv2d layers.
 
     Returns:
         One `MapComparison` per index, with the cell shift chosen as in `equivariance_errors`.
 
     Raises:
-        ValueError: if an index is out of range or its layer has no spatial map.
+        TypeError: if model is not a Sequential, layer_indices is neither None nor a sequence, or an index
+            is not an int.
+        ValueError: if an index is out of range or its layer has no spatial map, or layer_indices is None
+            and the model has no Conv2d.
     """
+    layer_indices = _layer_indices(model, layer_indices)
     image = np.asarray(image)
     images = check_images(image[None] if image.ndim == 3 else image)
     if len(images) != 1:
@@ -158,8 +164,8 @@ def compare_feature_maps(model: Sequential, image: np.ndarray, dy: int, dx: int,
     originals = layer_outputs(model, images)
     shifted = layer_outputs(model, shift_images(images, *shift))
     comparisons = []
-    for index in layer_indices:
-        index = check_int(index, "layer index")
+    for position, index in enumerate(layer_indices):
+        index = check_int(index, f"layer_indices[{position}]")
         if not 0 <= index < len(geometries) or geometries[index] is None:
             raise ValueError(f"layer_indices must name layers with a spatial map, got {index}")
         geometry, name = geometries[index], type(model.modules[index]).__name__
@@ -169,6 +175,18 @@ def compare_feature_maps(model: Sequential, image: np.ndarray, dy: int, dx: int,
         comparisons.append(MapComparison(index, name, geometry.stride, cells, originals[index][0],
                                          shifted[index][0], moved, window, error))
     return comparisons
+
+
+def _layer_indices(model: Sequential, layer_indices: Optional[Sequence[int]]) -> List[int]:
+    """The layers `compare_feature_maps` draws: layer_indices as a list, or the first two Conv2d layers for None."""
+    check_model(model)
+    if layer_indices is None:
+        layer_indices = [i for i, m in enumerate(model.modules) if isinstance(m, Conv2d)][:2]
+        if not layer_indices:
+            raise ValueError("model has no Conv2d layer; name the layers with layer_indices")
+    if isinstance(layer_indices, (str, bytes)) or not hasattr(layer_indices, "__iter__"):
+        raise TypeError(f"layer_indices must be None or a sequence of layer positions, got {layer_indices!r}")
+    return list(layer_indices)
 
 
 def _compare_layers(model: Sequential, geometries: List[Optional[Geometry]], images: np.ndarray,

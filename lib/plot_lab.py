@@ -12,15 +12,14 @@ Shape letters: N images, C channels, H, W height and width.
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 from lib import figures  # first: it selects matplotlib's backend before pyplot is imported
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 
-from lib.checks import check_int, check_positive_int, is_int
-from lib.convolutions import Conv2d
+from lib.checks import check_int_pair, check_positive_int
 from lib.equivariance import SWEEP_COLUMNS, MapComparison, compare_feature_maps
 from lib.figures import PathLike, plt
 from lib.network import Sequential
@@ -106,22 +105,19 @@ def plot_feature_maps(model: Sequential, image: np.ndarray, shift: Union[int, Se
         image: (C, H, W) or (1, C, H, W) image; channel 0 is drawn.
         shift: pixels right and down (one int), or (dy, dx).
         channels: maps drawn per layer (the first ones).
-        layer_indices: layers to draw; None: the first two Conv2d layers.
+        layer_indices: layers to draw; None: the first two Conv2d layers (see `compare_feature_maps`).
         save_path: `.png` path; None: `results/feature_maps.png`.
         show: as in `plot_data`.
 
     Raises:
-        TypeError: if shift or channels have the wrong type.
-        ValueError: if the model has no Conv2d (and no indices are given), or `save_path` is not `.png`.
+        TypeError: if shift, channels or layer_indices have the wrong type.
+        ValueError: if shift is a sequence of other than 2 ints, the model has no Conv2d (and no indices are
+            given), or `save_path` is not `.png`.
     """
-    dy, dx = (shift, shift) if is_int(shift) else _int_pair(shift, "shift")
+    dy, dx = check_int_pair(shift, "shift", minimum=None)  # signed: (dy, dx) = (rows down, columns right)
     channels = check_positive_int(channels, "channels")
-    if layer_indices is None:
-        layer_indices = [i for i, m in enumerate(getattr(model, "modules", [])) if isinstance(m, Conv2d)][:2]
-        if not layer_indices:
-            raise ValueError("model has no Conv2d layer; name the layers with layer_indices")
     save_path = png_path(save_path, FEATURE_MAPS_FILE)
-    comparisons = compare_feature_maps(model, image, int(dy), int(dx), layer_indices)
+    comparisons = compare_feature_maps(model, image, dy, dx, layer_indices)
     image = np.asarray(image).reshape((1,) + np.shape(image)[-3:])  # (1, C, H, W)
     image, shifted_image = image[0, 0], shift_images(image, dy, dx)[0, 0]  # (H, W) each
 
@@ -192,9 +188,3 @@ def _rows_of_one_model(rows: Sequence[Dict[str, object]], model: Optional[str]) 
     if not chosen:
         raise ValueError(f"no rows for model {model!r}; the rows hold {names}")
     return chosen
-
-
-def _int_pair(value, name: str) -> Tuple[int, int]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise TypeError(f"{name} must be an int or a pair of ints (dy, dx), got {value!r}")
-    return check_int(value[0], f"{name}[0]"), check_int(value[1], f"{name}[1]")

@@ -99,7 +99,6 @@ def test_max_pooling_2x2_behaves_like_stride_2():
         assert errors_by_layer(model, images, dy, dx)[2] > CLEARLY_NOT
 
 
-@pytest.mark.skipif(not hasattr(pooling, "MaxPool2d"), reason="lib.pooling has no MaxPool2d")
 def test_the_library_max_pooling_behaves_like_stride_2():
     model = Sequential(conv(1, 3), ReLU(), pooling.MaxPool2d(2))
     images = random_images(size=16)
@@ -258,6 +257,29 @@ def test_compare_feature_maps_aligns_the_maps_by_the_cell_shift():
     np.testing.assert_array_equal(first.moved, shift_images(first.original[None], 1, 1)[0])
     with pytest.raises(ValueError, match="layer_indices must name layers with a spatial map, got 5"):
         compare_feature_maps(model, image, 2, 2, [5])
+
+
+def test_compare_feature_maps_defaults_to_the_first_two_convolutions_as_plot_feature_maps_does():
+    model = Sequential(conv(1, 3), ReLU(), conv(3, 2), ReLU(), conv(2, 2))
+    image = random_images(n=1, size=8)[0]
+    chosen = compare_feature_maps(model, image, 1, 0)
+    assert [c.layer_index for c in chosen] == [0, 2]
+    for default, named in zip(chosen, compare_feature_maps(model, image, 1, 0, [0, 2])):
+        np.testing.assert_array_equal(default.shifted, named.shifted)
+    assert [c.layer_index for c in compare_feature_maps(model, image, 1, 0, (4,))] == [4]
+
+
+@pytest.mark.parametrize("model, layer_indices, error, message", [
+    (Sequential(Flatten(), Linear(64, 3)), None, ValueError,
+     "model has no Conv2d layer; name the layers with layer_indices"),
+    (Sequential(conv(1, 2)), 0, TypeError, "layer_indices must be None or a sequence of layer positions, got 0"),
+    (Sequential(conv(1, 2)), "0", TypeError, "layer_indices must be None or a sequence of layer positions"),
+    (Sequential(conv(1, 2)), [0.0], TypeError, r"layer_indices\[0\] must be an integer, got 0.0"),
+    (Conv2d(1, 2, 3), None, TypeError, "model must be a Sequential, got Conv2d"),
+])
+def test_compare_feature_maps_refuses_bad_layer_indices(model, layer_indices, error, message):
+    with pytest.raises(error, match=message):
+        compare_feature_maps(model, random_images(n=1, size=8)[0], 1, 0, layer_indices)
 
 
 # --- consistency --------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Specification of the lab's figures: what each draws, PNGs saved (by default under results/), no figure
 left open, clear errors for bad input."""
-import struct
 from pathlib import Path
 
 import matplotlib
@@ -8,20 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from layer_fixtures import png_size
 from lib import figures, plot_lab
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
 from lib.equivariance import compare_feature_maps, equivariance_sweep
 from lib.network import Linear, Sequential
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(path):
-    """(width, height) of a PNG file, read from its IHDR chunk; fails if the file is not a PNG."""
-    data = Path(path).read_bytes()
-    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG file"
-    return struct.unpack(">II", data[16:24])
 
 
 @pytest.fixture(autouse=True)
@@ -136,14 +127,28 @@ def test_plot_feature_maps_draws_the_digits_the_maps_and_centred_differences(dra
     assert panels[10].get_ylabel() == "layer 2 Conv2d\nstride 4, map 0"
 
 
+def test_plot_feature_maps_takes_signed_shifts_and_its_default_layers_from_compare_feature_maps(drawn_figures):
+    model, image = tiny_cnn(), digits(n=1, size=16)[0]
+    plot_lab.plot_feature_maps(model, image, shift=(-2, 1), channels=1)
+    ((fig, _),) = drawn_figures
+    panels = image_panels(fig)
+    np.testing.assert_array_equal(panels[1].images[0].get_array()[:-2, 1:], image[0, 2:, :-1])
+    for layer, c in enumerate(compare_feature_maps(model, image, -2, 1)):  # layer_indices None in both
+        np.testing.assert_array_equal(panels[2 + 4 * layer].images[0].get_array(), c.original[0])
+        assert panels[2 + 4 * layer].get_ylabel().startswith(f"layer {c.layer_index} Conv2d")
+
+
 def test_plot_feature_maps_saves_a_png(tmp_path):
     plot_lab.plot_feature_maps(tiny_cnn(), digits(n=1, size=16), shift=(1, -2), save_path=tmp_path / "maps.png")
     png_size(tmp_path / "maps.png")
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"shift": 1.5}, TypeError, r"shift must be an int or a pair of ints \(dy, dx\), got 1.5"),
-    ({"shift": (1, 0.5)}, TypeError, r"shift\[1\] must be an integer"),
+    ({"shift": 1.5}, TypeError, r"shift must be an int or a tuple of 2 ints \(height, width\), got 1.5"),
+    ({"shift": "12"}, TypeError, r"shift must be an int or a tuple of 2 ints"),
+    ({"shift": (1, 0.5)}, TypeError, r"shift must hold ints, got \(1, 0.5\)"),
+    ({"shift": (1, 2, 3)}, ValueError, r"shift must be a tuple of 2 ints \(height, width\), got 3 values"),
+    ({"layer_indices": 2}, TypeError, "layer_indices must be None or a sequence of layer positions, got 2"),
     ({"channels": 0}, ValueError, "channels must be a positive int, got 0"),
     ({"model": Sequential(Flatten(), Linear(256, 10))}, ValueError, "model has no Conv2d layer"),
 ])
