@@ -55,6 +55,9 @@ class Dropout(Module):
             ValueError: if p is outside [0, 1) or the seed is negative.
         """
         super().__init__()
+        if check_real(p, "p") == 1.0:  # PyTorch allows it (all zeros); the course's dropout takes p in [0, 1)
+            raise ValueError("p must be in [0, 1), got 1.0: p = 1 would zero every element, and the scale "
+                             "1 / (1 - p) of the kept ones is undefined")
         self.p = check_real(p, "p", minimum=0.0, maximum=1.0, below_maximum=True)
         self.rng = _generator(rng)
         self._output_shape = None  # shape of the last input and output, which backward's grad must have
@@ -63,13 +66,14 @@ class Dropout(Module):
         return f"Dropout(p={self.p})"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Drop and rescale in training mode (caching the mask); return x itself in eval mode.
+        """Drop and rescale in training mode (caching the mask); the identity in eval mode (and for p = 0).
 
         Args:
             x: (N, ...) real input of any shape.
 
         Returns:
-            Array of x's shape; in training mode `x * mask`, in x's float dtype (integers give float64).
+            Array of x's shape in x's float dtype (integers give float64) in both modes: in training mode
+            `x * mask`, else x itself (a float64 copy of an integer x).
 
         Raises:
             TypeError: if x is not real-valued.
@@ -78,11 +82,11 @@ class Dropout(Module):
         if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
             raise TypeError(f"Dropout expects a real-valued input x, got dtype {x.dtype}")
         self._output_shape = x.shape
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
         if not self.training or self.p == 0.0:
             self.input_cache = None
-            return x
+            return x.astype(dtype, copy=False)  # the same dtype as in training: modes must not change it
         keep = self.rng.random(x.shape) >= self.p  # kept with probability 1 - p
-        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
         self.input_cache = np.multiply(keep, 1.0 / (1.0 - self.p), dtype=dtype)  # the scaled mask
         return x * self.input_cache
 

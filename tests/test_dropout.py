@@ -114,6 +114,17 @@ def test_dtypes():
     assert layer(np.ones((3, 3), dtype=np.int64)).dtype == np.float64
 
 
+@pytest.mark.parametrize("dtype, expected", [(np.int64, np.float64), (np.int8, np.float64), (np.uint8, np.float64),
+                                             (np.float32, np.float32), (np.float64, np.float64)])
+@pytest.mark.parametrize("p", [0.5, 0.0])
+def test_training_and_eval_mode_give_the_same_dtype(dtype, expected, p):
+    layer, x = Dropout(p, rng=15), np.arange(12).reshape(3, 4).astype(dtype)
+    trained = layer.train()(x)
+    evaluated = layer.eval()(x)
+    assert trained.dtype == evaluated.dtype == expected
+    np.testing.assert_array_equal(evaluated, x)
+
+
 def test_train_and_eval_inside_a_sequential():
     np.random.seed(6)
     network = Sequential(Linear(4, 50), Dropout(0.5, rng=15), Linear(50, 2))
@@ -128,7 +139,10 @@ def test_train_and_eval_inside_a_sequential():
 
 # ------------------------------------------------------------------ bad arguments and inputs
 @pytest.mark.parametrize("p, error, match", [
-    (1.0, ValueError, r"p must be >= 0.0 and < 1.0, got 1.0"),
+    (1.0, ValueError, r"p must be in \[0, 1\), got 1.0: p = 1 would zero every element"),
+    (1, ValueError, r"p must be in \[0, 1\), got 1.0"),
+    (np.float32(1.0), ValueError, r"p must be in \[0, 1\), got 1.0"),
+    (1.5, ValueError, r"p must be >= 0.0 and < 1.0, got 1.5"),
     (-0.1, ValueError, r"p must be >= 0.0 and < 1.0, got -0.1"),
     (float("nan"), ValueError, "p must be finite"),
     ("0.5", TypeError, "p must be a real number"),
