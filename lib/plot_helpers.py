@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from lib import figures
+from lib import figures, utilities
 from lib.figures import PathLike
 
 DIFFERENCE_CMAP = "RdBu_r"  # diverging, for values centred at 0: red > 0 > blue
@@ -16,7 +16,7 @@ DIFFERENCE_CMAP = "RdBu_r"  # diverging, for values centred at 0: red > 0 > blue
 
 def png_path(save_path: Optional[PathLike], default_name: str) -> Path:
     """`results/<default_name>` if save_path is None, else save_path (ValueError unless it ends in `.png`)."""
-    return figures.RESULTS_DIR / default_name if save_path is None else figures.checked_png_path(save_path)
+    return utilities.RESULTS_DIR / default_name if save_path is None else figures.checked_png_path(save_path)
 
 
 def no_ticks(ax) -> None:
