@@ -63,6 +63,29 @@ def format_error(value: float) -> str:
     return "0" if value == 0 else f"{value:.3e}"
 
 
+def summarize_equivariance(rows: List[Row], exact: float = 1e-12) -> str:
+    """Per model and layer: for how many shifts the layer moves exactly, and its median error at the others.
+
+    Args:
+        rows: rows of `equivariance.csv` (relative_error as a number or as the CSV writes it).
+        exact: errors below this count as exact (rounding only).
+
+    Returns:
+        A plain-text table, one line per model and layer.
+    """
+    errors = {}
+    for row in rows:
+        key = (row["model"], int(row["layer_index"]), row["layer"])
+        errors.setdefault(key, []).append(float(row["relative_error"]))
+    lines = ["model | layer | exact shifts | median error at the other shifts"]
+    for (model, index, layer), values in errors.items():
+        exact_count = sum(1 for v in values if v < exact)
+        others = [v for v in values if not v < exact and not math.isnan(v)]  # nan: nothing was compared
+        median = f"{np.median(others):.3g}" if others else "-"
+        lines.append(f"{model} | {index}: {layer} | {exact_count} of {len(values)} | {median}")
+    return "\n".join(lines)
+
+
 def draw_course_cnn(cnn: Module, x_val: np.ndarray, y_val: np.ndarray, out_dir: Path,
                     show: Optional[bool] = None) -> None:
     """The four pictures of the course CNN: feature maps of a 2-pixel shift, filters, confusion matrix, errors."""
@@ -104,6 +127,7 @@ def run_equivariance_lab(models: Dict[str, Module], x_val: np.ndarray, y_val: np
     write_csv(out_dir / CONSISTENCY_CSV, CONSISTENCY_COLUMNS,
               ({"model": r["model"], "consistency": f"{r['consistency']:.4f}",
                 "clean_accuracy": f"{r['clean_accuracy']:.4f}"} for r in consistency_rows))
+    print(summarize_equivariance(equivariance))
     print("model | consistency | clean accuracy")
     for r in consistency_rows:
         print(f"{r['model']} | {r['consistency']:.4f} | {r['clean_accuracy']:.4f}")

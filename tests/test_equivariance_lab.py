@@ -10,7 +10,8 @@ import pytest
 
 from layer_fixtures import png_size
 from lib.convolutions import Flatten
-from lib.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, run_equivariance_lab)
+from lib.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, run_equivariance_lab,
+                                  summarize_equivariance)
 from lib.models import create_conv_model, create_mlp
 from lib.network import Linear, Sequential
 from lib.utilities import one_hot_encoding
@@ -82,3 +83,11 @@ def test_the_course_cnn_is_drawn(lab):
                                          (float("nan"), "nan"), (float("inf"), "inf")])
 def test_format_error(value, text):
     assert format_error(value) == text
+
+
+def test_the_summary_counts_exact_shifts_and_takes_the_median_of_the_others():
+    rows = [{"model": "M", "layer_index": 0, "layer": "Conv2d", "dy": dy, "dx": 0, "relative_error": error}
+            for dy, error in enumerate([0.0, "1.000e-15", 0.2, 0.4, float("nan")])]
+    assert summarize_equivariance(rows).splitlines() == [
+        "model | layer | exact shifts | median error at the other shifts",
+        "M | 0: Conv2d | 2 of 5 | 0.3"]  # nan (nothing compared) is neither exact nor part of the median
