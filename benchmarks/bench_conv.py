@@ -3,12 +3,14 @@
 Layers (PyTorch layout; the first two are the course model's layers at batch 50):
     course-1: x (50, 1, 28, 28) -> 5 filters 4x4, stride 2, padding 1
     course-2: x (50, 5, 14, 14) -> 10 filters 4x4, stride 2, padding 1
+    strong-1, strong-2, strong-3: the strong CNN's convolutions at batch 125 (lib/strong_experiment.py),
+        3x3, stride 1, padding 1: (125, 1, 28, 28) -> 16, (125, 16, 14, 14) -> 32, (125, 32, 7, 7) -> 32
     heavy:    x (64, 32, 28, 28) -> 64 filters 3x3, stride 1, padding 1
 
 One timed step is `out = forward(x)` then `backward(grad)` with a fixed random `grad`; each figure
-is the median over repeated steps after one warm-up step. "no dx" times the same step with the input
-gradient switched off (`needs_input_grad = False` here, `requires_grad=False` on x in PyTorch), as
-for a model's first layer in training. The loop reference is `tests/conv_reference.py` (fewer
+is the median over repeated steps after one warm-up step. "no dx" times the same step without the input
+gradient (`backward_params` here, `requires_grad=False` on x in PyTorch), as for a model's first layer
+in training. The loop reference is `tests/conv_reference.py` (fewer
 repetitions, it is slow; skipped for the heavy layer unless --loop-heavy). PyTorch runs on the CPU
 with 2 threads when torch is importable, e.g.
 
@@ -40,7 +42,11 @@ LAYERS = {
     "course-1": ((50, 1, 28, 28), 5, (4, 4), (2, 2), (1, 1)),
     "course-2": ((50, 5, 14, 14), 10, (4, 4), (2, 2), (1, 1)),
     "heavy": ((64, 32, 28, 28), 64, (3, 3), (1, 1), (1, 1)),
+    "strong-1": ((125, 1, 28, 28), 16, (3, 3), (1, 1), (1, 1)),
+    "strong-2": ((125, 16, 14, 14), 32, (3, 3), (1, 1), (1, 1)),
+    "strong-3": ((125, 32, 7, 7), 32, (3, 3), (1, 1), (1, 1)),
 }
+DEFAULT_LAYERS = ["course-1", "course-2", "heavy"]  # the main table; --layers adds the strong CNN's
 
 
 def median_seconds(step: Callable[[], object], reps: int) -> float:
@@ -54,11 +60,11 @@ def median_seconds(step: Callable[[], object], reps: int) -> float:
     return float(np.median(times))
 
 
-def numpy_step(layer: Conv2d, x: np.ndarray, grad: np.ndarray) -> Callable[[], object]:
-    """One forward + backward of this library's layer."""
+def numpy_step(layer: Conv2d, x: np.ndarray, grad: np.ndarray, needs_dx: bool = True) -> Callable[[], object]:
+    """One forward + backward of this library's layer (`backward_params` when the input gradient is not needed)."""
     def step():
         layer.forward(x)
-        return layer.backward(grad)
+        return layer.backward(grad) if needs_dx else layer.backward_params(grad)
     return step
 
 
@@ -100,9 +106,7 @@ def bench_numpy(name: str, dtype, reps: int, loop_reps: int, with_loop: bool) ->
     """Median seconds per forward + backward of Conv2d (with and without dx) and of the loop reference."""
     layer, x, grad = make_problem(name, dtype)
     result = {"numpy": median_seconds(numpy_step(layer, x, grad), reps)}
-    layer.needs_input_grad = False
-    result["numpy no dx"] = median_seconds(numpy_step(layer, x, grad), reps)
-    layer.needs_input_grad = True
+    result["numpy no dx"] = median_seconds(numpy_step(layer, x, grad, needs_dx=False), reps)
     result["loop"] = None
     if with_loop:
         def loop_step():
@@ -219,7 +223,7 @@ def pipeline_seconds(steps: int) -> Tuple[float, float]:
 
     The model is the course's `Conv2d(1, 5, 4, 2, 1) - ReLU - Conv2d(5, 10, 4, 2, 1) - ReLU - Flatten -
     Linear(490, 10)` with cross-entropy and SGD with momentum, batch 50, the first layer's input
-    gradient skipped as the training loop does; every 40 steps it also runs a forward pass over
+    gradient skipped (`backward_params`) as `fit` does; every 40 steps it also runs a forward pass over
     2000 images in chunks of 1000, as `evaluate` does.
     """
     from lib.activations import ReLU
@@ -230,7 +234,6 @@ def pipeline_seconds(steps: int) -> Tuple[float, float]:
     np.random.seed(0)
     model = Sequential(Conv2d(1, 5, (4, 4), (2, 2), (1, 1)), ReLU(), Conv2d(5, 10, (4, 4), (2, 2), (1, 1)), ReLU(),
                        Flatten(), Linear(490, 10))
-    model.needs_input_grad = False
     loss_fn, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=0.01, momentum=0.9)
     rng = np.random.default_rng(0)
     x = rng.random((2000, 1, 28, 28)).astype(np.float32)
@@ -242,7 +245,7 @@ def pipeline_seconds(steps: int) -> Tuple[float, float]:
         t0 = time.perf_counter()
         optimizer.zero_grad()
         loss_fn(model(x[batch]), y[batch])
-        model.backward(loss_fn.backward())
+        model.backward_params(loss_fn.backward())
         optimizer.step()
         times.append(time.perf_counter() - t0)
         if step % 40 == 39:
@@ -253,29 +256,55 @@ def pipeline_seconds(steps: int) -> Tuple[float, float]:
     return float(np.median(times)), time.perf_counter() - start
 
 
-def print_pipeline(steps: int, rounds: int) -> None:
-    """Compare the course model's training with Conv2d's products stacked over output rows and as one product.
+# The product policies compared: Conv2d's ROW_PRODUCT_MAX_MACS set so that every product is stacked
+# over output rows, none is, or as the library decides.
+PRODUCT_POLICIES = (("stacked over output rows", float("inf")), ("one product", -1),
+                    ("by size (the library's rule)", None))
 
-    The one-product variant replaces `lib.convolutions._by_output_row` by a view with a single
-    "row" (the whole (K, P) matrix), which turns each stacked matmul into one BLAS product. The
-    variants alternate `rounds` times so that a change in the machine's load hits both.
-    """
+
+def _with_policy(threshold, run: Callable[[], object]):
+    """Run `run()` with Conv2d's ROW_PRODUCT_MAX_MACS set to `threshold` (None: the library's value)."""
     import lib.convolutions as convolutions
-    stacked = convolutions._by_output_row
+    default = convolutions.ROW_PRODUCT_MAX_MACS
+    convolutions.ROW_PRODUCT_MAX_MACS = default if threshold is None else threshold
+    try:
+        return run()
+    finally:
+        convolutions.ROW_PRODUCT_MAX_MACS = default
 
-    def one_product(matrix, out_h):
-        return matrix.reshape(matrix.shape[0], 1, -1).transpose(1, 0, 2)  # (1, K, P)
 
+def print_pipeline(steps: int, rounds: int) -> None:
+    """Compare the course model's training with Conv2d's products stacked over output rows, as one product,
+    and chosen by size; the policies alternate `rounds` times so that a change in the machine's load hits all.
+    """
     print("| products | round | median step ms | total s |")
     print("|---|---|---|---|")
-    try:
-        for round_index in range(rounds):
-            for label, view in (("stacked over output rows", stacked), ("one product", one_product)):
-                convolutions._by_output_row = view
-                median, total = pipeline_seconds(steps)
-                print(f"| {label} | {round_index + 1} | {median * 1e3:.3f} | {total:.2f} |")
-    finally:
-        convolutions._by_output_row = stacked
+    for round_index in range(rounds):
+        for label, threshold in PRODUCT_POLICIES:
+            median, total = _with_policy(threshold, lambda: pipeline_seconds(steps))
+            print(f"| {label} | {round_index + 1} | {median * 1e3:.3f} | {total:.2f} |")
+
+
+def print_products(names: List[str], reps: int, rounds: int) -> None:
+    """Forward + backward of each layer (float64 and float32) under each product policy, alternating rounds.
+
+    Prints the median over rounds of each round's median step, in ms, with and without the input
+    gradient; the first layer of a model only ever runs without it.
+    """
+    print("| layer | dtype | products | fwd+bwd ms | fwd+bwd no dx ms |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        for dtype_name, dtype in (("float64", np.float64), ("float32", np.float32)):
+            layer, x, grad = make_problem(name, dtype)
+            times = {label: ([], []) for label, _ in PRODUCT_POLICIES}
+            for _ in range(rounds):
+                for label, threshold in PRODUCT_POLICIES:
+                    for needs_dx, column in ((True, 0), (False, 1)):
+                        step = numpy_step(layer, x, grad, needs_dx)
+                        times[label][column].append(_with_policy(threshold, lambda: median_seconds(step, reps)))
+            for label, (with_dx, no_dx) in times.items():
+                print(f"| {name} | {dtype_name} | {label} | {np.median(with_dx) * 1e3:.3f} | "
+                      f"{np.median(no_dx) * 1e3:.3f} |")
 
 
 def fmt_ms(seconds: Optional[float]) -> str:
@@ -306,15 +335,22 @@ def main() -> None:
     parser.add_argument("--heavy-reps", type=int, default=10, help="timed steps for the heavy layer (default 10)")
     parser.add_argument("--loop-reps", type=int, default=3, help="timed steps of the loop reference (default 3)")
     parser.add_argument("--loop-heavy", action="store_true", help="also time the loop reference on the heavy layer")
-    parser.add_argument("--layers", nargs="+", default=list(LAYERS), choices=list(LAYERS))
+    parser.add_argument("--layers", nargs="+", default=DEFAULT_LAYERS, choices=list(LAYERS),
+                        help=f"layers to time (default {' '.join(DEFAULT_LAYERS)})")
     parser.add_argument("--torch-threads", type=int, default=TORCH_THREADS,
                         help=f"PyTorch intra-op threads (default {TORCH_THREADS})")
     parser.add_argument("--alternatives", action="store_true",
                         help="time the design alternatives of the building blocks instead (course layers)")
     parser.add_argument("--pipeline", type=int, default=0, metavar="STEPS",
-                        help="time STEPS training steps of the course model with stacked and with single "
-                             "products instead (3 alternating rounds)")
+                        help="time STEPS training steps of the course model with each product policy "
+                             "instead (3 alternating rounds)")
+    parser.add_argument("--products", type=int, default=0, metavar="ROUNDS",
+                        help="time every layer in --layers with Conv2d's products stacked over output rows, as one "
+                             "product and chosen by size (the library's rule) instead, ROUNDS alternating rounds")
     args = parser.parse_args()
+    if args.products:
+        print_products(args.layers, args.heavy_reps if "heavy" in args.layers else args.reps, args.products)
+        return
     if args.pipeline:
         print_pipeline(args.pipeline, 3)
         return
@@ -336,7 +372,7 @@ def main() -> None:
     rows = []
     for name, dtype_name, dtype in runs:
         heavy = name == "heavy"
-        with_loop = dtype == np.float64 and (not heavy or args.loop_heavy)
+        with_loop = dtype == np.float64 and (name.startswith("course") or heavy and args.loop_heavy)
         rows.append((name, dtype_name, bench_numpy(name, dtype, args.heavy_reps if heavy else args.reps,
                                                    args.loop_reps, with_loop)))
     for (name, _, dtype), (_, _, result) in zip(runs, rows):

@@ -11,7 +11,9 @@ innermost as (C, HP, WP, N), into a (C*KH*KW, P) matrix; one `np.matmul` with th
 weights gives the (F, OH, OW, N) output, returned as an (N, F, OH, OW) view. Feeding that view to
 the next layer (ReLU keeps the layout, the next Conv2d pads it with one nearly contiguous copy)
 keeps a network in the fast layout without any extra transposing copy. Backward is the same
-product transposed, and `col2im` adds the patch gradients back onto the input.
+product transposed, and `col2im_add` adds the patch gradients back onto the input, a block of output
+rows at a time. Small products run as one BLAS call per output row, large ones as one call
+(`ROW_PRODUCT_MAX_MACS`).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_int, check_int_pair, check_positive_int
-from lib.im2col import col2im, im2col, pad_batch_inner, unpad_to_batch_first
+from lib.im2col import col2im_add, im2col, pad_batch_inner, unpad_to_batch_first
 from lib.network_base import Module, Parameter
 
 
@@ -73,15 +75,39 @@ def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int]
     return output
 
 
+# A product is split into one BLAS call per output row when each of those calls has at most this
+# many multiply-adds: OpenBLAS runs such small products with its small-matrix kernels, without
+# packing and on the calling thread, which measured 1.2-3.5x faster than one large call for the
+# course's layers and for a first layer with one input channel (`benchmarks/bench_conv.py
+# --products`); larger products are faster as one call, which OpenBLAS spreads over the cores.
+ROW_PRODUCT_MAX_MACS = 1_000_000
+# Backward builds the patch gradient a block of output rows at a time, about this many bytes, and
+# adds each block back onto the input while it is still in the cache (`col2im_add`); a forward in
+# evaluation mode builds the patch matrix in such blocks too. A large temporary array costs more
+# than its copy: the kernel hands out and zeroes fresh pages for it on every call.
+BLOCK_BYTES = 4 << 20
+
+
 def _by_output_row(matrix: np.ndarray, out_h: int) -> np.ndarray:
     """View a (K, P) matrix, P = OH*OW*N, as a stack of OH matrices (OH, K, OW*N), one per output row.
 
-    `np.matmul` on such stacks runs one BLAS product per output row. That is still a single numpy
-    call, and measured faster than one (K, P) product on the course layers: each product is small
-    enough for OpenBLAS to keep it on the calling thread, where one large product would wake a
-    second thread for a fraction of a millisecond of work (notes/conv.md).
+    `np.matmul` on such stacks runs one BLAS product per output row, still in a single numpy call.
+    For small matrices that is faster than one (K, P) product: each product is small enough for
+    OpenBLAS to keep it on the calling thread and in the cache, where one product would wake a second
+    thread for a fraction of a millisecond of work (notes/conv.md). `matrix` may be a column block of
+    a larger matrix (a strided view).
     """
     return matrix.reshape(matrix.shape[0], out_h, -1).transpose(1, 0, 2)  # (OH, K, OW*N) view
+
+
+def _rows_per_block(row_bytes: int, out_h: int) -> int:
+    """How many output rows of `row_bytes` bytes each fill a block of about BLOCK_BYTES (at least 1, at most OH)."""
+    return max(1, min(out_h, BLOCK_BYTES // max(1, row_bytes)))
+
+
+def _stack(matrix: np.ndarray, out_h: int, by_row: bool) -> np.ndarray:
+    """The (S, K, P / S) stack `np.matmul` multiplies: one matrix per output row (`_by_output_row`) or the whole."""
+    return _by_output_row(matrix, out_h) if by_row else matrix[np.newaxis]  # (OH, K, OW*N) or (1, K, P) view
 
 
 class Conv2d(Module):
@@ -97,10 +123,12 @@ class Conv2d(Module):
     Memory, in elements, beyond x, the output and the returned gradient: forward keeps the padded
     input N*C*HP*WP (it is `input_cache`; none without padding) and builds the patch matrix
     C*KH*KW*P, P = OH*OW*N, about KH*KW / (SH*SW) times the input, which it keeps for backward in
-    training mode only. Backward adds a copy of the output gradient F*P and an (OH, F, C*KH*KW)
-    stack of weight-gradient parts; for the input gradient it releases the patch matrix, then
-    allocates the patch gradient C*KH*KW*P and the padded input gradient N*C*HP*WP (the returned
-    gradient is a view of it). Peak extra memory of either pass: one padded input + one patch
+    training mode only. Backward adds a copy of the output gradient F*P (none when the gradient
+    already has the layout of this layer's output) and an (OH, F, C*KH*KW) stack of weight-gradient
+    parts; for the input gradient it releases the patch matrix, then allocates the padded input
+    gradient N*C*HP*WP (the returned gradient is a view of it) and builds the patch gradient a block
+    of output rows at a time (about BLOCK_BYTES, never the whole C*KH*KW*P matrix unless
+    one output row needs more). Peak extra memory of either pass: one padded input + one patch
     matrix + one output-sized array (+ the padded input gradient in backward).
 
     Attributes:
@@ -143,6 +171,7 @@ class Conv2d(Module):
         self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward
         self._dtype = None  # compute dtype of the last forward
         self._output_shape = None  # (N, F, OH, OW) of the last forward, which backward's grad must have
+        self._by_row = True  # whether the last forward's products ran one per output row
 
     def __repr__(self) -> str:
         return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
@@ -185,12 +214,24 @@ class Conv2d(Module):
         dtype = np.result_type(x.dtype, self.W.data.dtype)
         xp = pad_batch_inner(x, self.pad)  # (C, HP, WP, N)
         self.input_cache = x if self.pad == (0, 0) else xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP)
-        patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype)  # (C*KH*KW, P)
         weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # (F, C*KH*KW)
-        out = np.empty((f, patches.shape[1]), dtype=dtype)  # (F, P)
-        np.matmul(weights, _by_output_row(patches, oh), out=_by_output_row(out, oh))  # the one matmul
+        k = weights.shape[1]
+        self._by_row = f * k * ow * n <= ROW_PRODUCT_MAX_MACS  # multiply-adds of one output row
+        out = np.empty((f, oh * ow * n), dtype=dtype)  # (F, P)
+        if self.training:  # one patch matrix, kept for the weight gradient
+            patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype)  # (C*KH*KW, P)
+            np.matmul(weights, _stack(patches, oh, self._by_row), out=_stack(out, oh, self._by_row))
+        else:  # nothing to keep: a block of output rows at a time, through one small buffer
+            patches = None
+            rows = _rows_per_block(k * ow * n * np.dtype(dtype).itemsize, oh)
+            buffer = np.empty(k * rows * ow * n, dtype=dtype)
+            for first in range(0, oh, rows):
+                last = min(oh, first + rows)
+                block = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype, (first, last), buffer)
+                np.matmul(weights, _stack(block, last - first, self._by_row),
+                          out=_stack(out[:, first * ow * n:last * ow * n], last - first, self._by_row))
         out += self.b.data.reshape(f, 1)
-        self._patches = patches if self.training else None
+        self._patches = patches
         self._dtype = dtype
         self._output_shape = (n, f, oh, ow)
         return out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)  # (N, F, OH, OW) view
@@ -217,11 +258,17 @@ class Conv2d(Module):
         n, f, oh, ow = self._output_shape
         _, c, hp, wp = self.input_cache.shape
         kh, kw = self.kernel_size
-        # Kernel offsets first, so that col2im adds one contiguous (C, OH, OW, N) block per offset.
+        # Kernel offsets first, so that col2im adds one contiguous (C, R, OW, N) block per offset.
         weights_t = self.W.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f).astype(grad_t.dtype, copy=False)
-        grad_patches = np.empty((kh * kw * c, grad_t.shape[1]), dtype=grad_t.dtype)  # (KH*KW*C, P)
-        np.matmul(weights_t, _by_output_row(grad_t, oh), out=_by_output_row(grad_patches, oh))
-        grad_xp = col2im(grad_patches.reshape(kh, kw, c, oh, ow, n), (c, hp, wp, n), self.stride)  # (C, HP, WP, N)
+        grad_xp = np.zeros((c, hp, wp, n), dtype=grad_t.dtype)  # (C, HP, WP, N)
+        rows = _rows_per_block(weights_t.shape[0] * ow * n * grad_t.itemsize, oh)
+        for first in range(0, oh, rows):
+            last = min(oh, first + rows)
+            block = grad_t[:, first * ow * n:last * ow * n]  # (F, R*OW*N) view, R = last - first
+            window_grads = np.empty((weights_t.shape[0], block.shape[1]), dtype=grad_t.dtype)  # (KH*KW*C, R*OW*N)
+            np.matmul(weights_t, _stack(block, last - first, self._by_row),
+                      out=_stack(window_grads, last - first, self._by_row))
+            col2im_add(window_grads.reshape(kh, kw, c, last - first, ow, n), grad_xp, self.stride, first)
         return unpad_to_batch_first(grad_xp, self.pad)  # (N, C, H, W)
 
     def backward_params(self, grad: np.ndarray) -> None:
@@ -252,8 +299,8 @@ class Conv2d(Module):
         patches = self._patches
         if patches is None:  # eval mode, or a second backward after the same forward
             patches = im2col(self.input_cache.transpose(1, 2, 3, 0), self.kernel_size, self.stride, (oh, ow), dtype)
-        grad_w = np.matmul(_by_output_row(grad_t, oh), _by_output_row(patches, oh).transpose(0, 2, 1))
-        self.W.grad += grad_w.sum(axis=0).reshape(self.W.data.shape)  # (OH, F, C*KH*KW) -> (F, C, KH, KW)
+        grad_w = np.matmul(_stack(grad_t, oh, self._by_row), _stack(patches, oh, self._by_row).transpose(0, 2, 1))
+        self.W.grad += grad_w.sum(axis=0).reshape(self.W.data.shape)  # (S, F, C*KH*KW) -> (F, C, KH, KW)
         self.b.grad += grad_t.sum(axis=1).reshape(f, 1, 1)
         self._patches = None  # free the patch matrix before backward allocates the patch gradient
         return grad_t

@@ -12,7 +12,7 @@ the KH*KW kernel offsets (each offset is one strided slice of the whole batch).
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -62,21 +62,32 @@ def windows(xp: np.ndarray, kernel_size: Pair, stride: Pair, out_hw: Pair) -> np
                       writeable=False)  # (C, KH, KW, OH, OW, N)
 
 
-def im2col(xp: np.ndarray, kernel_size: Pair, stride: Pair, out_hw: Pair, dtype=None) -> np.ndarray:
+def im2col(xp: np.ndarray, kernel_size: Pair, stride: Pair, out_hw: Pair, dtype=None,
+           rows: Optional[Pair] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
     """Copy every window of the padded input into the columns of one matrix.
 
     Args:
         xp: (C, HP, WP, N) padded input.
         kernel_size, stride, out_hw: as in `windows`.
         dtype: dtype of the matrix (default xp's); the cast happens during the copy.
+        rows: (first, last): only the windows of output rows first .. last - 1 (default all OH rows).
+        out: a contiguous buffer of the matrix's dtype with at least as many elements, to copy into
+            instead of a new array (a convolution that works a block of rows at a time reuses one).
 
     Returns:
-        (C*KH*KW, P) matrix, P = OH*OW*N; column (i, j, n) holds the window of output position (i, j) of image n.
+        (C*KH*KW, R*OW*N) matrix, R the number of output rows (P = OH*OW*N columns for all rows);
+        column (i, j, n) holds the window of output position (first + i, j) of image n.
     """
     view = windows(xp, kernel_size, stride, out_hw)  # (C, KH, KW, OH, OW, N)
-    matrix = np.empty(view.shape, dtype=xp.dtype if dtype is None else dtype)
+    if rows is not None:
+        view = view[:, :, :, rows[0]:rows[1]]  # (C, KH, KW, R, OW, N)
+    dtype = xp.dtype if dtype is None else dtype
+    if out is None:
+        matrix = np.empty(view.shape, dtype=dtype)
+    else:
+        matrix = out.reshape(-1)[:view.size].reshape(view.shape)  # a view of the buffer's first elements
     np.copyto(matrix, view)  # the im2col copy
-    return matrix.reshape(view.shape[0] * view.shape[1] * view.shape[2], -1)  # (C*KH*KW, P)
+    return matrix.reshape(view.shape[0] * view.shape[1] * view.shape[2], -1)  # (C*KH*KW, R*OW*N)
 
 
 def col2im(window_grads: np.ndarray, padded_shape: Tuple[int, int, int, int], stride: Pair) -> np.ndarray:
@@ -94,13 +105,29 @@ def col2im(window_grads: np.ndarray, padded_shape: Tuple[int, int, int, int], st
     Returns:
         (C, HP, WP, N) gradient w.r.t. the padded input.
     """
-    kh, kw, _, oh, ow, _ = window_grads.shape
-    sh, sw = stride
     grad_xp = np.zeros(padded_shape, dtype=window_grads.dtype)  # (C, HP, WP, N)
+    col2im_add(window_grads, grad_xp, stride)
+    return grad_xp
+
+
+def col2im_add(window_grads: np.ndarray, grad_xp: np.ndarray, stride: Pair, first_row: int = 0) -> None:
+    """Add window gradients onto `grad_xp` in place: `col2im` for the output rows from `first_row` on.
+
+    A convolution's backward can then build the window gradients a few output rows at a time and
+    add each block while it is still in the cache (see `Conv2d.backward`).
+
+    Args:
+        window_grads: (KH, KW, C, R, OW, N) gradient w.r.t. each window entry of R output rows.
+        grad_xp: (C, HP, WP, N) gradient w.r.t. the padded input, updated in place.
+        stride: (SH, SW).
+        first_row: index of the first of the R output rows.
+    """
+    kh, kw, _, rows, ow, _ = window_grads.shape
+    sh, sw = stride
+    top = first_row * sh  # the padded input row that output row `first_row` starts at
     for u in range(kh):
         for v in range(kw):
-            grad_xp[:, u:u + sh * oh:sh, v:v + sw * ow:sw, :] += window_grads[u, v]
-    return grad_xp
+            grad_xp[:, top + u:top + u + sh * rows:sh, v:v + sw * ow:sw, :] += window_grads[u, v]
 
 
 def unpad_to_batch_first(grad_xp: np.ndarray, padding: Pair) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Shape letters: N = batch size, C = channels.
 
-The recipe and why (measurements in `benchmarks/bench_strong.py` and notes/strong.md):
+The recipe and why (measured with `benchmarks/bench_strong.py`):
 
 * Architecture: three blocks `Conv2d 3x3 (padding 1) -> MaxPool2d(2) -> BatchNorm2d -> ReLU` with
   16, 32 and 32 feature maps (28 -> 14 -> 7 -> 3 pixels), then `Flatten` and `Linear(288, 10)`.
@@ -139,8 +139,9 @@ def train_strong_cnn(data: Tuple[np.ndarray, ...], seed: Optional[int] = 0, dtyp
     x_train, y_train, x_val, y_val = (cast_if_wider(a, dtype) for a in data)
     steps = total_steps(len(x_train), num_epochs)
     optimizer = ScheduledOptimizer(Adam(model.parameters(), lr=PEAK_LR), steps, DECAY_FRACTION)
+    # The gradient w.r.t. the images is never used: skip it (PyTorch does not compute it either).
     results = train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, BATCH_SIZE,
-                    progress=progress)
+                    progress=progress, skip_input_grad=True)
     return model, results
 
 
