@@ -36,7 +36,7 @@ from lib.plot_images import plot_data
 
 from lib.checks import check_int, check_positive_int
 from lib.figures import default_png_path
-from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, load_model, save_model
+from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
 from lib.plot_curves import plot_learning_curves
 from lib.shifts import shift_images
 from lib.utilities import RESULTS_DIR, atomic_write_text
@@ -140,12 +140,7 @@ def load_conv_model(path: Optional[Path] = None) -> Module:
     path = RESULTS_DIR / RESULTS_FILE if path is None else Path(path)
     if not path.is_file():
         raise MissingModelError(path)
-    state = np.random.get_state()
-    try:
-        model = create_conv_model()
-    finally:
-        np.random.set_state(state)
-    return load_model(model, path).eval()
+    return rebuild_and_load(create_conv_model, path)
 
 
 def shift_data(original_data: np.ndarray, shift: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -196,3 +196,20 @@ def load_model(model: Module, path) -> Module:
         for (_, array), name in zip(layer.buffers(), names):
             array[...] = saved[f"{layer_name}.{name}"]
     return model
+
+
+def rebuild_and_load(build: Callable[[], Module], path) -> Module:
+    """Build a model with `build()` and load the file `path` into it, in evaluation mode.
+
+    Building the layers draws initial weights from the global random stream; its state is restored
+    afterwards, so loading a saved model leaves `np.random` exactly as it was (as unpickling did).
+
+    Raises:
+        FileNotFoundError, ValueError: as `load_model`.
+    """
+    state = np.random.get_state()
+    try:
+        model = build()
+    finally:
+        np.random.set_state(state)
+    return load_model(model, path).eval()
