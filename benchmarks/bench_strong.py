@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -121,19 +121,26 @@ def torch_model(reference):
     return nn.Sequential(*layers).float()
 
 
-def run_torch(seed: int, threads: int, full: bool) -> Dict:
-    """The same recipe in PyTorch; the clock starts before data loading and stops at the target."""
+def run_torch(seed: int, threads: int, full: bool, channels_last: bool = False) -> Dict:
+    """The same recipe in PyTorch; the clock starts before data loading and stops at the target.
+
+    `channels_last` stores the model and every batch in PyTorch's NHWC memory format (an
+    optimisation, not the default way of writing it; reported separately).
+    """
     import torch
     from torch import nn
     torch.set_num_threads(threads)
     np.random.seed(seed)  # our initial weights, then our shuffles, from the same stream
     model = torch_model(strong.create_strong_cnn())
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
     loss_fn = nn.CrossEntropyLoss()
     batch, epochs = strong.BATCH_SIZE, strong.NUM_EPOCHS
 
     start = time.perf_counter()
     x_train, x_val, _, y_train, y_val, _ = strong.load_mnist_data()
-    x_train_t, x_val_t = torch.from_numpy(x_train), torch.from_numpy(x_val)
+    x_train_t = torch.from_numpy(x_train).contiguous(memory_format=memory_format)
+    x_val_t = torch.from_numpy(x_val).contiguous(memory_format=memory_format)
     y_train_t, y_val_t = torch.from_numpy(y_train.argmax(axis=1)), torch.from_numpy(y_val.argmax(axis=1))
     steps = strong.total_steps(len(x_train), epochs)
     optimizer = torch.optim.Adam(model.parameters(), lr=strong.PEAK_LR)
@@ -144,7 +151,7 @@ def run_torch(seed: int, threads: int, full: bool) -> Dict:
     for _ in range(epochs):
         np.random.shuffle(idx)  # the order `train` uses
         order = torch.from_numpy(idx)
-        xs, ys = x_train_t[order], y_train_t[order]
+        xs, ys = x_train_t[order].contiguous(memory_format=memory_format), y_train_t[order]
         model.train()
         for b in range(0, len(xs), batch):
             optimizer.zero_grad()
@@ -168,9 +175,10 @@ def run_torch(seed: int, threads: int, full: bool) -> Dict:
             "accuracies": accuracies, "seconds_to_target": to_target}
 
 
-def child(python: str, kind: str, seed: int, threads: int, env: Optional[Dict] = None) -> Dict:
+def child(python: str, kind: str, seed: int, threads: int, env: Optional[Dict] = None,
+          extra: Sequence[str] = ()) -> Dict:
     """Run one timing in a fresh process; add its whole wall time (start-up and imports included)."""
-    command = [python, __file__, "--child", kind, "--seed", str(seed), "--torch-threads", str(threads)]
+    command = [python, __file__, "--child", kind, "--seed", str(seed), "--torch-threads", str(threads), *extra]
     start = time.perf_counter()
     completed = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True)
     result = json.loads(completed.stdout.strip().splitlines()[-1])
@@ -202,7 +210,8 @@ def compare(args) -> None:
         print(f"ours  #{repeat + 1}: {fmt_run(ours[-1])}   [{load()}]", flush=True)
         if args.torch_python:
             kind = "torch-full" if args.torch_full else "torch"
-            theirs.append(child(args.torch_python, kind, args.seed, args.torch_threads, torch_env))
+            extra = ["--torch-channels-last"] if args.torch_channels_last else []
+            theirs.append(child(args.torch_python, kind, args.seed, args.torch_threads, torch_env, extra))
             print(f"torch #{repeat + 1}: {fmt_run(theirs[-1])}   [{load()}]", flush=True)
     ours_s = float(np.median([r["seconds"] for r in ours]))
     ours_process = float(np.median([r["process_seconds"] for r in ours]))
@@ -215,7 +224,8 @@ def compare(args) -> None:
         print(f"PyTorch never reached {TARGET} in the recipe's epochs: no ratio")
         return
     torch_s = float(np.median(reached))
-    print(f"PyTorch CPU ({args.torch_threads} threads), median of {len(reached)}: {torch_s:.2f} s "
+    layout = ", channels_last" if args.torch_channels_last else ""
+    print(f"PyTorch CPU ({args.torch_threads} threads{layout}), median of {len(reached)}: {torch_s:.2f} s "
           f"from data loading to validation accuracy {TARGET}")
     print(f"ratio ours / PyTorch: {ours_s / torch_s:.2f} (whole process of ours: {ours_process / torch_s:.2f})")
 
@@ -226,6 +236,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternating (default 3)")
     parser.add_argument("--torch-python", default=None, help="interpreter with torch (default: none, ours only)")
     parser.add_argument("--torch-threads", type=int, default=TORCH_THREADS, help="PyTorch intra-op threads")
+    parser.add_argument("--torch-channels-last", action="store_true",
+                        help="PyTorch in its channels_last (NHWC) memory format, an optimisation beyond the default")
     parser.add_argument("--torch-full", action="store_true",
                         help="let PyTorch finish the recipe after reaching the target (its time still stops there)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None,
@@ -235,8 +247,8 @@ def main() -> None:
     parser.add_argument("--child", choices=("ours", "torch", "torch-full"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = run_ours(args.seed) if args.child == "ours" else run_torch(args.seed, args.torch_threads,
-                                                                            args.child == "torch-full")
+        result = run_ours(args.seed) if args.child == "ours" else run_torch(
+            args.seed, args.torch_threads, args.child == "torch-full", args.torch_channels_last)
         print(json.dumps(result))
     elif args.profile:
         profiler = cProfile.Profile()

@@ -2,24 +2,29 @@
 
 Shape letters: N = batch size, C = channels.
 
-The recipe and why (measured with `benchmarks/bench_strong.py`):
+The recipe and why. Accuracies over seeds 0, 1, 2 (`python benchmarks/bench_strong.py --seeds 0 1 2`):
+validation 0.9916 / 0.9922 / 0.9919 after the second epoch, test 0.9918 / 0.9922 / 0.9927. The
+alternatives were tried in PyTorch with the same initialisation (three seeds each, float32):
 
 * Architecture: three blocks `Conv2d 3x3 (padding 1) -> MaxPool2d(2) -> BatchNorm2d -> ReLU` with
   16, 32 and 32 feature maps (28 -> 14 -> 7 -> 3 pixels), then `Flatten` and `Linear(288, 10)`.
   Pooling after every convolution shrinks the maps early, so the arithmetic is small (about 1.5
   million multiply-adds per image, forward), and pooling straight after the convolution lets batch
   normalisation and ReLU work on maps a quarter of the size (the batch statistics are those of the
-  pooled maps). Batch normalisation lets Adam use a high learning rate from the first step.
+  pooled maps). Batch normalisation lets Adam use a high learning rate from the first step. Two
+  blocks (16, 32 maps) reached only a mean of 0.9902 (0.9908 with a hidden layer of 64 units,
+  0.9896 at worst); 64 maps in the third block gained 0.0004 for 30% more convolution work.
 * Initialisation: the course's (`Conv2d`: 0.1 * randn, `Linear`: 0.01 * randn), from the global
   `np.random` stream seeded right before the model is built; batch normalisation makes the network
   insensitive to the scale of the convolution weights.
-* Optimizer: Adam, peak learning rate 5e-3, the default betas. Batch 125 (it divides the 50,000
-  training and 10,000 validation images, as `train` requires).
+* Optimizer: Adam, peak learning rate 5e-3, the default betas. Batch 125: it divides the 50,000
+  training and 10,000 validation images, as `train` requires.
 * Schedule: the peak rate for the first epoch, then a linear decay to zero over the second
-  (`lib.schedulers.ScheduledOptimizer`). The high constant rate makes fast progress; the decay settles
-  the weights and gives the last 0.3-0.5 points of accuracy, so the validation accuracy crosses 99%
-  in the last epoch of the schedule, not before.
-* float32 by default: the same accuracy as float64 at about half the time.
+  (`lib.schedulers.ScheduledOptimizer`, per optimizer step). The high constant rate makes fast
+  progress; the decay settles the weights and gives the last half point of accuracy (0.986-0.987
+  after the first epoch, 0.992 after the second). A linear decay over both epochs ended 0.0005 lower.
+* float32 by default: float64 (`--dtype float64`) reached the same accuracy (0.9919 for seed 0)
+  in 1.8 times the time; the layers are memory-bound at these sizes.
 
 Everything runs through the course's `train` (its printed lines and its one `np.random.shuffle`
 per epoch); the scheduled optimizer takes the optimizer's place.
