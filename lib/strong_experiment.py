@@ -45,7 +45,7 @@ from lib.dataset_mnist import load_mnist_data
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.model_training import Results, train
-from lib.models import load_model, save_model
+from lib.models import rebuild_and_load, save_model
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.normalization import BatchNorm2d
@@ -194,18 +194,13 @@ def run_strong_conv_experiment(seed: Optional[int] = 0, dtype=np.float32, num_ep
 def load_strong_cnn(path: Path) -> Module:
     """Rebuild the strong CNN and load a model file written by `run_strong_conv_experiment`, in eval mode.
 
-    Building the layers draws initial weights; the global random state is restored afterwards.
+    The global random stream is left as it was (building the layers draws weights; see `rebuild_and_load`).
 
     Raises:
         FileNotFoundError: if `path` does not exist.
         ValueError: if the file holds another architecture.
     """
-    state = np.random.get_state()
-    try:
-        model = create_strong_cnn()
-    finally:
-        np.random.set_state(state)
-    return load_model(model, path).eval()
+    return rebuild_and_load(create_strong_cnn, path)
 
 
 def datapoints(text: str) -> int:
