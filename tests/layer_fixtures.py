@@ -1,4 +1,4 @@
-"""Helpers that several test modules share: the PyTorch fixture cases, the batch-innermost layout, PNG sizes.
+"""Helpers that several test modules share: PyTorch fixture cases, the batch-innermost layout, PNG sizes, digits.
 
 The fixture files in tests/fixtures/ were written by tools/generate_layer_fixtures.py with PyTorch in
 float64; reading them needs numpy only.
@@ -7,6 +7,8 @@ import struct
 from pathlib import Path
 
 import numpy as np
+
+from lib.utilities import one_hot_encoding
 
 FIXTURE_DIR = Path(__file__).resolve().parent / "fixtures"
 
@@ -34,3 +36,13 @@ def png_size(path):
     data = Path(path).read_bytes()
     assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG file"
     return struct.unpack(">II", data[16:24])
+
+
+def synthetic_digits(n, rng):
+    """(n, 1, 28, 28) float32 images of 10 classes, class k a 6x6 square at a place fixed by k, plus noise."""
+    labels = rng.randint(0, 10, n)
+    images = 0.1 * rng.rand(n, 1, 28, 28).astype(np.float32)
+    for k in range(10):
+        row, col = 3 + 9 * (k // 4), 2 + 6 * (k % 4)
+        images[labels == k, 0, row:row + 6, col:col + 6] += 0.9
+    return images, one_hot_encoding(labels, 10)

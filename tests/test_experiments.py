@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from layer_fixtures import synthetic_digits
 from lib import experiments, shift_study
 from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, MissingModelError, compare_on_shifted_data,
                              create_conv_model, load_conv_model, load_mnist_data_subset, run_conv_experiment,
@@ -20,21 +21,10 @@ from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, Missin
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.models import create_gap_cnn, save_model
-from lib.utilities import one_hot_encoding
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
 
 SIZES = (500, 100, 100)  # train, validation, test
-
-
-def synthetic_digits(n, rng):
-    """(n, 1, 28, 28) float32 images of 10 classes, class k a 6x6 square at a place fixed by k, plus noise."""
-    labels = rng.randint(0, 10, n)
-    images = 0.1 * rng.rand(n, 1, 28, 28).astype(np.float32)
-    for k in range(10):
-        row, col = 3 + 9 * (k // 4), 2 + 6 * (k % 4)
-        images[labels == k, 0, row:row + 6, col:col + 6] += 0.9
-    return images, one_hot_encoding(labels, 10)
 
 
 @pytest.fixture

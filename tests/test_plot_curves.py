@@ -1,51 +1,14 @@
 """Specification of the line figures: learning curves and line plots, saved as PNGs, clear errors."""
-import struct
-from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from layer_fixtures import png_size
 from lib import figures
 from lib.plot_curves import plot_learning_curves, plot_lines
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(path):
-    """(width, height) of a PNG file, read from its IHDR chunk; fails if the file is not a PNG."""
-    data = Path(path).read_bytes()
-    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG file"
-    return struct.unpack(">II", data[16:24])
-
-
-@pytest.fixture(autouse=True)
-def agg_backend_and_no_leaks():
-    """Run every test with the Agg backend and check that it leaves no figure open."""
-    previous = matplotlib.get_backend()
-    plt.switch_backend("Agg")
-    yield
-    assert plt.get_fignums() == [], "a figure was left open"
-    if previous.lower() != "agg":
-        plt.switch_backend(previous)
-
-
-@pytest.fixture
-def show_calls(monkeypatch):
-    calls = []
-    monkeypatch.setattr(figures.plt, "show", lambda *args, **kwargs: calls.append(args))
-    return calls
-
-
-@pytest.fixture
-def drawn_figures(monkeypatch):
-    """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
-    drawn = []
-    monkeypatch.setattr(figures, "finish", lambda fig, save_path, show: drawn.append(fig))
-    yield drawn
-    for fig in drawn:
-        plt.close(fig)
+pytestmark = pytest.mark.usefixtures("agg_backend_and_no_leaks")
 
 
 def test_plot_learning_curves_saves_loss_and_accuracy_panels(tmp_path, show_calls, monkeypatch):

@@ -1,29 +1,20 @@
 """Specification of the figures: what plot_data draws, PNGs saved atomically, no window and no
 leaked figure on a headless machine, clear errors for bad input, and the plot_mnist script."""
 import os
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import plot_mnist
+from layer_fixtures import png_size
 from lib import dataset_mnist, figures
 from lib.plot_images import plot_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(path):
-    """(width, height) of a PNG file, read from its IHDR chunk; fails if the file is not a PNG."""
-    data = Path(path).read_bytes()
-    assert data[:8] == PNG_SIGNATURE and data[12:16] == b"IHDR", f"{path} is not a PNG file"
-    return struct.unpack(">II", data[16:24])
 
 
 def images(n=20, channels=1, size=6):
@@ -36,32 +27,7 @@ def in_a_temporary_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(autouse=True)
-def agg_backend_and_no_leaks():
-    """Run every test with the Agg backend and check that it leaves no figure open."""
-    previous = matplotlib.get_backend()
-    plt.switch_backend("Agg")
-    yield
-    assert plt.get_fignums() == [], "a figure was left open"
-    if previous.lower() != "agg":
-        plt.switch_backend(previous)
-
-
-@pytest.fixture
-def show_calls(monkeypatch):
-    calls = []
-    monkeypatch.setattr(figures.plt, "show", lambda *args, **kwargs: calls.append(args))
-    return calls
-
-
-@pytest.fixture
-def drawn_figures(monkeypatch):
-    """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
-    drawn = []
-    monkeypatch.setattr(figures, "finish", lambda fig, save_path, show, **kwargs: drawn.append(fig))
-    yield drawn
-    for fig in drawn:
-        plt.close(fig)
+pytestmark = pytest.mark.usefixtures("agg_backend_and_no_leaks")
 
 
 # --- what plot_data draws ------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 left open, clear errors for bad input."""
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -21,19 +20,11 @@ def in_a_temporary_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-@pytest.fixture(autouse=True)
-def agg_backend_and_no_leaks():
-    """Run every test with the Agg backend and check that it leaves no figure open."""
-    previous = matplotlib.get_backend()
-    plt.switch_backend("Agg")
-    yield
-    assert plt.get_fignums() == [], "a figure was left open"
-    if previous.lower() != "agg":
-        plt.switch_backend(previous)
+pytestmark = pytest.mark.usefixtures("agg_backend_and_no_leaks")
 
 
 @pytest.fixture
-def drawn_figures(monkeypatch):
+def drawn_figures(monkeypatch):  # overrides conftest's: these tests also check the paths
     """Keep the figures that the plot functions finish, instead of saving/showing/closing them."""
     drawn = []
     monkeypatch.setattr(figures, "finish", lambda fig, save_path, show: drawn.append((fig, save_path)))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from layer_fixtures import synthetic_digits
 from lib import strong_experiment
 from lib.model_evaluation import evaluate
 from lib.losses import CrossEntropyLoss
@@ -22,21 +23,11 @@ from lib.network_base import Parameter
 from lib.schedulers import ScheduledOptimizer, stable_then_linear_decay
 from lib.strong_experiment import (BATCH_SIZE, create_strong_cnn, load_strong_cnn, run_strong_conv_experiment,
                                    strong_argument_parser)
-from lib.utilities import load_arrays, one_hot_encoding
+from lib.utilities import load_arrays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
 
 SIZES = (1000, 250, 250)  # train, validation, test: multiples of the batch size 125
-
-
-def synthetic_digits(n, rng):
-    """(n, 1, 28, 28) float32 images of 10 classes, class k a 6x6 square at a place fixed by k, plus noise."""
-    labels = rng.randint(0, 10, n)
-    images = 0.1 * rng.rand(n, 1, 28, 28).astype(np.float32)
-    for k in range(10):
-        row, col = 3 + 9 * (k // 4), 2 + 6 * (k % 4)
-        images[labels == k, 0, row:row + 6, col:col + 6] += 0.9
-    return images, one_hot_encoding(labels, 10)
 
 
 def fake_splits():
