@@ -109,6 +109,17 @@ def check_int_pair(value: IntPair, name: str, minimum: Optional[int] = 0, allow_
     return pair
 
 
+def check_bool(value, name: str) -> bool:
+    """Return `value` as a Python bool if it is True or False (numpy's bool included).
+
+    Raises:
+        TypeError: for anything else: 0, 1, None and strings are not accepted as flags.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_real(value, name: str, minimum: float = -math.inf, maximum: Optional[float] = None,
                below_maximum: bool = False) -> float:
     """Return `value` as a finite Python float in [minimum, maximum] (or [minimum, maximum) if `below_maximum`).

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conv_reference import assert_layer_matches_loops, conv2d_forward_loops
+from lib import convolutions
 from lib.convolutions import Conv2D, Conv2d, Flatten
 from lib.gradient_check import rel_error
 
@@ -156,7 +157,7 @@ def test_gradients_accumulate_across_backward_calls():
     grad = np.ones(layer(x).shape)
     dx_first = layer.backward(grad)
     w_grad, b_grad = layer.W.grad.copy(), layer.b.grad.copy()
-    dx_second = layer.backward(grad)  # same forward, second backward: recomputes the released patch matrix
+    dx_second = layer.backward(grad)  # same forward, second backward: rebuilds the patches from the cached input
     np.testing.assert_allclose(layer.W.grad, 2 * w_grad, rtol=1e-14)
     np.testing.assert_allclose(layer.b.grad, 2 * b_grad, rtol=1e-14)
     np.testing.assert_array_equal(dx_first, dx_second)
@@ -185,6 +186,20 @@ def test_outputs_are_not_overwritten_by_later_calls():
     np.testing.assert_array_equal(dx1, dx1_copy)
 
 
+@pytest.mark.parametrize("kernel, stride, padding", [((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 1), (1, 0))])
+def test_blocks_of_output_rows_give_the_same_results_as_one_block(monkeypatch, kernel, stride, padding):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 2, 9, 8))
+    grad = rng.standard_normal(make_layer(2, 4, kernel, stride, padding)(x).shape)
+    results = []
+    for block_bytes in (1 << 30, 1):  # everything in one block; one output row per block
+        monkeypatch.setattr(convolutions, "BLOCK_BYTES", block_bytes)
+        layer = make_layer(2, 4, kernel, stride, padding)
+        results.append((layer(x), layer.backward(grad), layer.W.grad, layer.b.grad))
+    for whole, by_rows in zip(*results):
+        np.testing.assert_allclose(by_rows, whole, rtol=1e-12, atol=1e-12)
+
+
 def test_backward_params_accumulates_the_same_parameter_gradients_as_backward():
     x = np.random.default_rng(5).standard_normal((3, 1, 8, 8))
     with_input_grad = make_layer(1, 5, (4, 4), (2, 2), (1, 1))
@@ -196,6 +211,40 @@ def test_backward_params_accumulates_the_same_parameter_gradients_as_backward():
     np.testing.assert_array_equal(params_only.W.grad, with_input_grad.W.grad)
     np.testing.assert_array_equal(params_only.b.grad, with_input_grad.b.grad)
     assert params_only.backward(grad).shape == x.shape  # the layer still gives input gradients afterwards
+
+
+# ------------------------------------------------------------------ without a bias (PyTorch's bias=False)
+def test_a_layer_without_bias_has_only_filters_drawn_as_the_course_draws_them():
+    np.random.seed(0)
+    with_bias = Conv2d(2, 3, (3, 3), padding=(1, 1))
+    np.random.seed(0)
+    without = Conv2d(2, 3, (3, 3), padding=(1, 1), bias=False)
+    assert without.b is None
+    assert len(without.parameters()) == 1 and without.parameters()[0] is without.W
+    np.testing.assert_array_equal(without.W.data, with_bias.W.data)
+    assert repr(without) == "Conv2d(in=2,out=3,kernel=(3, 3),stride=(1, 1),pad=(1, 1),bias=False)"
+
+
+def test_without_bias_the_layer_computes_as_with_a_zero_bias():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, 2, 5, 6))
+    with_bias, without = make_layer(2, 3, (3, 3), (1, 1), (1, 1)), Conv2d(2, 3, (3, 3), (1, 1), (1, 1), bias=False)
+    with_bias.b.data[...] = 0.0
+    without.W.data = with_bias.W.data.copy()
+    out = without(x)
+    np.testing.assert_array_equal(out, with_bias(x))
+    grad = rng.standard_normal(out.shape)
+    np.testing.assert_array_equal(without.backward(grad), with_bias.backward(grad))
+    np.testing.assert_array_equal(without.W.grad, with_bias.W.grad)
+    without.backward_params(grad)
+    np.testing.assert_array_equal(without.W.grad, 2 * with_bias.W.grad)
+    without.check_gradients((x,))
+
+
+@pytest.mark.parametrize("bias", [1, 0, "no", None])
+def test_bias_must_be_true_or_false(bias):
+    with pytest.raises(TypeError, match="bias must be True or False"):
+        Conv2d(1, 1, (3, 3), bias=bias)
 
 
 # ------------------------------------------------------------------ numerical gradient checks
