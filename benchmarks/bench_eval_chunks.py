@@ -1,0 +1,58 @@
+"""Benchmark: how long `evaluate` takes on the 10,000 validation images for several chunk sizes.
+
+`lib.model_evaluation.EVAL_CHUNK_SIZE` is how many images the model sees per forward pass during
+evaluation. This times `evaluate` for each candidate size on three models (the course CNN in
+float64, the max-pooling CNN in float64, the strong CNN in float32, each freshly initialised from
+seed 0), alternating the sizes within each round, and prints the median over the rounds. Run from
+the repository root:
+
+    python benchmarks/bench_eval_chunks.py [--rounds 3] [--sizes 125 250 500 1000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lib import model_evaluation, models, strong_experiment  # noqa: E402  (after the path set-up above)
+from lib.allocator import keep_freed_memory  # noqa: E402
+from lib.dataset_mnist import load_mnist_data  # noqa: E402
+from lib.losses import CrossEntropyLoss  # noqa: E402
+
+MODELS = (("course CNN, float64", models.create_conv_model, np.float64, 50),
+          ("max-pooling CNN, float64", models.create_maxpool_cnn, np.float64, 50),
+          ("strong CNN, float32", strong_experiment.create_strong_cnn, np.float32, strong_experiment.BATCH_SIZE))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all sizes (default 3)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[125, 250, 500, 1000], help="chunk sizes to time")
+    args = parser.parse_args()
+    keep_freed_memory()  # as the scripts do: no page faults from malloc giving memory back (lib/allocator.py)
+    _, x_val, _, _, y_val, _ = load_mnist_data()
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
+    for name, build, dtype, batch_size in MODELS:
+        np.random.seed(0)
+        model = build().to(dtype).eval()
+        x, y = x_val.astype(dtype), y_val.astype(dtype)
+        seconds = {size: [] for size in args.sizes}
+        for _ in range(args.rounds):
+            for size in args.sizes:
+                model_evaluation.EVAL_CHUNK_SIZE = size
+                start = time.perf_counter()
+                model_evaluation.evaluate(x, y, model, CrossEntropyLoss(), batch_size)
+                seconds[size].append(time.perf_counter() - start)
+        medians = ", ".join(f"{size}: {np.median(s):.3f} s" for size, s in seconds.items())
+        print(f"{name} (batch {batch_size}), median of {args.rounds}: {medians}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
