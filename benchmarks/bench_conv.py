@@ -16,6 +16,8 @@ with 2 threads when torch is importable, e.g.
 
     .venv-torch/bin/python benchmarks/bench_conv.py
     python benchmarks/bench_conv.py --reps 100       (numpy only when torch is missing)
+    python benchmarks/bench_conv.py --against /tmp/before --layers course-1 course-2 strong-2
+                                                     (this checkout against another one, e.g. an earlier commit)
 
 Targets (float64): Conv2d <= 1.2x PyTorch on each course layer, <= 1.5x on the heavy layer, and
 >= 20x faster than the loop reference on the course layers. float32 is reported without a target.
@@ -33,7 +35,9 @@ from numpy.lib.stride_tricks import as_strided
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.convolutions import Conv2d  # noqa: E402  (after the path set-up above)
+from lib.allocator import keep_freed_memory  # noqa: E402  (after the path set-up above)
+from lib.convolutions import Conv2d  # noqa: E402
+from benchmarks.other_checkout import import_from_checkout, paired_ratio  # noqa: E402
 from tests.conv_reference import conv2d_backward_loops, conv2d_forward_loops  # noqa: E402
 
 TORCH_THREADS = 2
@@ -307,6 +311,22 @@ def print_products(names: List[str], reps: int, rounds: int) -> None:
                       f"{np.median(no_dx) * 1e3:.3f} |")
 
 
+def print_against(checkout: Path, names: List[str], reps: int) -> None:
+    """Forward + backward of each layer here and in `checkout`, step by step alternating (float64, float32)."""
+    their_conv2d = import_from_checkout(checkout, "convolutions").Conv2d
+    print(f"this checkout against {checkout}: median of {reps} paired steps (forward + backward with dx)")
+    print("| layer | dtype | this ms | other ms | median ratio this / other |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        for dtype_name, dtype in (("float64", np.float64), ("float32", np.float32)):
+            layer, x, grad = make_problem(name, dtype)
+            theirs = their_conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.pad)
+            theirs.W.data, theirs.b.data = layer.W.data.copy(), layer.b.data.copy()
+            theirs.W.grad, theirs.b.grad = np.zeros_like(layer.W.data), np.zeros_like(layer.b.data)
+            ours_s, theirs_s, ratio = paired_ratio(numpy_step(layer, x, grad), numpy_step(theirs, x, grad), reps)
+            print(f"| {name} | {dtype_name} | {ours_s * 1e3:.3f} | {theirs_s * 1e3:.3f} | {ratio:.3f} |", flush=True)
+
+
 def fmt_ms(seconds: Optional[float]) -> str:
     return "-" if seconds is None else f"{seconds * 1e3:.3f}"
 
@@ -347,7 +367,14 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=0, metavar="ROUNDS",
                         help="time every layer in --layers with Conv2d's products stacked over output rows, as one "
                              "product and chosen by size (the library's rule) instead, ROUNDS alternating rounds")
+    parser.add_argument("--against", type=Path, default=None, metavar="DIR",
+                        help="time every layer in --layers here and in the checkout DIR (e.g. a worktree of an "
+                             "earlier commit) instead, step by step alternating; print the median ratio")
     args = parser.parse_args()
+    keep_freed_memory()  # as the scripts do: no page faults from malloc giving memory back (lib/allocator.py)
+    if args.against:
+        print_against(args.against, args.layers, args.heavy_reps if "heavy" in args.layers else args.reps)
+        return
     if args.products:
         print_products(args.layers, args.heavy_reps if "heavy" in args.layers else args.reps, args.products)
         return

@@ -10,9 +10,10 @@ PyTorch: the same recipe written the usual way (`nn.Conv2d`, `nn.MaxPool2d`, `nn
 `nn.ReLU`, `nn.Linear`, `torch.optim.Adam`, `LambdaLR` with the same per-step factor), from the same
 initial weights (our model built from the same seed, copied), on the same data in the same shuffled
 order (the same `np.random.shuffle` calls), float32, `torch.set_num_threads(2)`, evaluating in
-chunks of 1000 after every epoch. Its clock also starts before the data is loaded, and stops at the
-end of the first epoch whose validation accuracy reaches the target (0.990); it keeps training to
-the end of the recipe only to report every epoch's accuracy.
+chunks of `EVAL_CHUNK_SIZE` (as ours) after every epoch. Its clock also starts before the data is
+loaded, and stops at the end of the first epoch whose validation accuracy reaches the target
+(0.990); it keeps training to the end of the recipe only to report every epoch's accuracy. Both
+processes keep freed memory for reuse (`lib/allocator.py`), as `run_strong_conv_experiment.py` does.
 
 Each run happens in its own process, ours and PyTorch's alternating, so that a busy moment of the
 machine hits both alike; medians are reported with every single run, the load average before and
@@ -42,11 +43,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from lib import strong_experiment as strong  # noqa: E402  (after the path set-up above)
+from lib.allocator import keep_freed_memory  # noqa: E402
+from lib.model_evaluation import EVAL_CHUNK_SIZE  # noqa: E402
 from lib.schedulers import stable_then_linear_decay  # noqa: E402
 
 TARGET = 0.990
 TORCH_THREADS = 2
-EVAL_CHUNK = 1000
+EVAL_CHUNK = EVAL_CHUNK_SIZE  # the chunks our `evaluate` uses
 
 
 class EpochClock:
@@ -98,10 +101,12 @@ def torch_model(reference):
     for layer in reference.modules:
         kind = type(layer).__name__
         if kind == "Conv2d":
-            twin = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.pad)
+            twin = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.pad,
+                             bias=layer.b is not None)
             with torch.no_grad():
                 twin.weight.copy_(torch.from_numpy(layer.W.data))
-                twin.bias.copy_(torch.from_numpy(layer.b.data.reshape(-1)))
+                if layer.b is not None:
+                    twin.bias.copy_(torch.from_numpy(layer.b.data.reshape(-1)))
         elif kind == "MaxPool2d":
             twin = nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
         elif kind == "BatchNorm2d":
@@ -246,6 +251,7 @@ def main() -> None:
                         help="instead: one run of ours under cProfile, the N functions with the most own time")
     parser.add_argument("--child", choices=("ours", "torch", "torch-full"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    keep_freed_memory()  # as our script does; in the PyTorch child too, so both sides allocate alike
     if args.child:
         result = run_ours(args.seed) if args.child == "ours" else run_torch(
             args.seed, args.torch_threads, args.child == "torch-full", args.torch_channels_last)
