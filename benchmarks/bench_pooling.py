@@ -1,0 +1,72 @@
+"""Benchmark: `MaxPool2d` forward + backward in training mode, alone or against another checkout.
+
+Inputs come as `Conv2d` hands them on (an (N, C, H, W) view of a batch-innermost array). Layers:
+    strong-1, strong-2, strong-3: MaxPool2d(2) after the strong CNN's convolutions (batch 125, float32):
+        (125, 16, 28, 28), (125, 32, 14, 14), (125, 32, 7, 7)
+    overlap: MaxPool2d(3, stride=2, padding=1) on (50, 8, 28, 28), float64 (windows overlap and are padded)
+Run from the repository root:
+
+    python benchmarks/bench_pooling.py [--reps 200]
+    python benchmarks/bench_pooling.py --against DIR    (paired steps against the checkout DIR, e.g. an
+                                                          earlier commit's worktree; median ratio this / other)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bench_conv import median_seconds  # noqa: E402  (after the path set-up above)
+from benchmarks.other_checkout import import_from_checkout, paired_ratio  # noqa: E402
+from lib import pooling  # noqa: E402
+from lib.allocator import keep_freed_memory  # noqa: E402
+
+# name: ((N, C, H, W), dtype, (kernel_size, stride, padding))
+LAYERS = {
+    "strong-1": ((125, 16, 28, 28), np.float32, (2, None, 0)),
+    "strong-2": ((125, 32, 14, 14), np.float32, (2, None, 0)),
+    "strong-3": ((125, 32, 7, 7), np.float32, (2, None, 0)),
+    "overlap": ((50, 8, 28, 28), np.float64, (3, 2, 1)),
+}
+
+
+def make_step(module, name: str):
+    """A training-mode forward + backward of `module.MaxPool2d` on the layer's input and a fixed gradient."""
+    shape, dtype, arguments = LAYERS[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape[1:] + shape[:1]).astype(dtype).transpose(3, 0, 1, 2)  # (N, C, H, W) view
+    layer = module.MaxPool2d(*arguments)
+    out = layer(x)
+    grad = np.empty_like(out)  # in the output's memory layout, as the layer above hands it back
+    grad[...] = rng.standard_normal(out.shape)
+
+    def step():
+        layer.forward(x)
+        return layer.backward(grad)
+    return step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=200, help="timed steps per layer (default 200)")
+    parser.add_argument("--against", type=Path, default=None, metavar="DIR", help="another checkout to pair with")
+    args = parser.parse_args()
+    keep_freed_memory()  # as the scripts do (lib/allocator.py)
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    other = import_from_checkout(args.against, "pooling") if args.against else None
+    for name in LAYERS:
+        if other is None:
+            print(f"{name}: {median_seconds(make_step(pooling, name), args.reps) * 1e3:.3f} ms")
+        else:
+            this_s, other_s, ratio = paired_ratio(make_step(pooling, name), make_step(other, name), args.reps)
+            print(f"{name}: this {this_s * 1e3:.3f} ms, other {other_s * 1e3:.3f} ms, median ratio {ratio:.3f}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+if __name__ == "__main__":
+    main()
