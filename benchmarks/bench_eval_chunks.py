@@ -3,10 +3,12 @@
 `lib.model_evaluation.EVAL_CHUNK_SIZE` is how many images the model sees per forward pass during
 evaluation. This times `evaluate` for each candidate size on three models (the course CNN in
 float64, the max-pooling CNN in float64, the strong CNN in float32, each freshly initialised from
-seed 0), alternating the sizes within each round, and prints the median over the rounds. Run from
-the repository root:
+seed 0), alternating the sizes within each round, and prints the median over the rounds. By default
+the process allocates as the course's scripts run; `--keep-freed-memory` as
+`run_strong_conv_experiment.py` runs (`lib/allocator.py`: large chunks then cost no page faults).
+Run from the repository root:
 
-    python benchmarks/bench_eval_chunks.py [--rounds 3] [--sizes 125 250 500 1000]
+    python benchmarks/bench_eval_chunks.py [--rounds 3] [--sizes 125 250 500 1000] [--keep-freed-memory]
 """
 from __future__ import annotations
 
@@ -34,10 +36,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all sizes (default 3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[125, 250, 500, 1000], help="chunk sizes to time")
+    parser.add_argument("--keep-freed-memory", action="store_true", help="call lib.allocator.keep_freed_memory first")
     args = parser.parse_args()
-    keep_freed_memory()  # as the scripts do: no page faults from malloc giving memory back (lib/allocator.py)
+    kept = args.keep_freed_memory and keep_freed_memory()
     _, x_val, _, _, y_val, _ = load_mnist_data()
-    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, freed memory kept: {kept}, "
+          f"load average {os.getloadavg()[0]:.2f} at the start")
     for name, build, dtype, batch_size in MODELS:
         np.random.seed(0)
         model = build().to(dtype).eval()

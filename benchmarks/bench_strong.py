@@ -259,7 +259,11 @@ def main() -> None:
     elif args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(run_ours, args.seed)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        print("Per layer kind, time inside forward / backward / backward_params (cumulative):")
+        stats.sort_stats("cumulative").print_stats(r"lib/(convolutions|pooling|normalization|activations|network)"
+                                                   r"\.py:\d+\((forward|backward|backward_params)\)")
     elif args.seeds:
         runs = []
         for seed in args.seeds:

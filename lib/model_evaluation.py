@@ -10,9 +10,9 @@ from lib.utilities import cast_if_wider
 
 # The model sees this many samples per forward pass during evaluation (rounded down to a multiple
 # of the batch size, at least one batch): fewer, larger products than batch by batch, while the
-# layer outputs still fit the cache. 10,000 validation images in chunks of 250 / 1000 took 0.25 /
-# 0.29 s for the course CNN (float64), 0.55 / 0.84 s for the max-pooling CNN and 0.76 / 1.24 s for
-# the strong CNN (float32), median of 3-4 alternated runs (`python benchmarks/bench_eval_chunks.py`).
+# layer outputs stay small enough to be reused memory rather than fresh pages. 250 was faster than
+# 1000 for the course CNN, the max-pooling CNN and the strong CNN, and never clearly slower
+# (`python benchmarks/bench_eval_chunks.py [--keep-freed-memory]`, numbers in notes/strong_cnn.md).
 EVAL_CHUNK_SIZE = 250
 
 
