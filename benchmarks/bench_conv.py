@@ -371,7 +371,7 @@ def main() -> None:
                         help="time every layer in --layers here and in the checkout DIR (e.g. a worktree of an "
                              "earlier commit) instead, step by step alternating; print the median ratio")
     args = parser.parse_args()
-    keep_freed_memory()  # as the scripts do: no page faults from malloc giving memory back (lib/allocator.py)
+    keep_freed_memory()  # as run_strong_conv_experiment.py does: freed memory reused, not fresh pages
     if args.against:
         print_against(args.against, args.layers, args.heavy_reps if "heavy" in args.layers else args.reps)
         return

@@ -91,9 +91,10 @@ class StrongRun(NamedTuple):
 
 
 def conv_block(in_channels: int, out_channels: int) -> List[Module]:
-    """`Conv2d 3x3 (padding 1, no bias) -> MaxPool2d(2) -> BatchNorm2d -> ReLU`: (N, C_in, H, W) -> (N, C_out, H/2, W/2)
+    """The block the strong CNN repeats: (N, C_in, H, W) -> (N, C_out, H // 2, W // 2).
 
-    The convolution has no bias: batch normalisation would subtract it again with the channel's mean.
+    `Conv2d 3x3 (padding 1) -> MaxPool2d(2) -> BatchNorm2d -> ReLU`. The convolution has no bias:
+    batch normalisation would subtract it again with the channel's mean.
     """
     return [Conv2d(in_channels, out_channels, (3, 3), (1, 1), (1, 1), bias=False), MaxPool2d(2),
             BatchNorm2d(out_channels), ReLU()]
