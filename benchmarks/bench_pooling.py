@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200, help="timed steps per layer (default 200)")
     parser.add_argument("--against", type=Path, default=None, metavar="DIR", help="another checkout to pair with")
     args = parser.parse_args()
-    keep_freed_memory()  # as the scripts do (lib/allocator.py)
+    keep_freed_memory()  # as run_strong_conv_experiment.py does (lib/allocator.py)
     print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     other = import_from_checkout(args.against, "pooling") if args.against else None
     for name in LAYERS:
