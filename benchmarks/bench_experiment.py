@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import experiments  # noqa: E402  (after the path set-up above)
 from lib.cli import DTYPES  # noqa: E402
+from lib.model_evaluation import EVAL_CHUNK_SIZE  # noqa: E402
+from benchmarks.torch_loop import torch_epoch, torch_evaluate  # noqa: E402
 SEED = 0
 TORCH_THREADS = 2
 
@@ -82,21 +84,8 @@ def time_torch(dtype, threads: int = TORCH_THREADS) -> tuple:
     y_val_t = torch.from_numpy(y_val.argmax(axis=1))
     idx = np.arange(len(x_train))
     for epoch in range(experiments.NUM_EPOCHS):
-        np.random.shuffle(idx)  # the order `train` uses
-        order = torch.from_numpy(idx)
-        xs, ys = x_train_t[order], y_train_t[order]
-        model.train()
-        for b in range(0, len(xs), batch):
-            optimizer.zero_grad()
-            loss = loss_fn(model(xs[b:b + batch]), ys[b:b + batch])
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():  # like `evaluate`: chunks of 1000, cost summed over batches of 50
-            logits = torch.cat([model(x_val_t[s:s + 1000]) for s in range(0, len(x_val_t), 1000)])
-            cost = sum(float(loss_fn(logits[s:s + batch], y_val_t[s:s + batch]))
-                       for s in range(0, len(logits), batch))
-            val_accuracy = float((logits.argmax(dim=1) == y_val_t).double().mean())
+        torch_epoch(model, loss_fn, optimizer, x_train_t, y_train_t, idx, batch)
+        val_accuracy, cost = torch_evaluate(model, loss_fn, x_val_t, y_val_t, batch, EVAL_CHUNK_SIZE)  # as `evaluate`
         print(f"  torch epoch {epoch + 1}: eval accuracy {val_accuracy:.4f}, eval cost {cost:.4f}", file=sys.stderr)
     return time.perf_counter() - start, val_accuracy
 

@@ -46,10 +46,10 @@ from lib import strong_experiment as strong  # noqa: E402  (after the path set-u
 from lib.allocator import keep_freed_memory  # noqa: E402
 from lib.model_evaluation import EVAL_CHUNK_SIZE  # noqa: E402
 from lib.schedulers import stable_then_linear_decay  # noqa: E402
+from benchmarks.torch_loop import torch_epoch, torch_evaluate  # noqa: E402
 
 TARGET = 0.990
 TORCH_THREADS = 2
-EVAL_CHUNK = EVAL_CHUNK_SIZE  # the chunks our `evaluate` uses
 
 
 class EpochClock:
@@ -154,22 +154,9 @@ def run_torch(seed: int, threads: int, full: bool, channels_last: bool = False) 
     idx = np.arange(len(x_train))
     times, accuracies = [], []
     for _ in range(epochs):
-        np.random.shuffle(idx)  # the order `train` uses
-        order = torch.from_numpy(idx)
-        xs, ys = x_train_t[order].contiguous(memory_format=memory_format), y_train_t[order]
-        model.train()
-        for b in range(0, len(xs), batch):
-            optimizer.zero_grad()
-            loss = loss_fn(model(xs[b:b + batch]), ys[b:b + batch])
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-        model.eval()
-        with torch.no_grad():
-            logits = torch.cat([model(x_val_t[s:s + EVAL_CHUNK]) for s in range(0, len(x_val_t), EVAL_CHUNK)])
-            cost = sum(float(loss_fn(logits[s:s + batch], y_val_t[s:s + batch]))
-                       for s in range(0, len(logits), batch))
-            accuracies.append(float((logits.argmax(dim=1) == y_val_t).double().mean()))
+        torch_epoch(model, loss_fn, optimizer, x_train_t, y_train_t, idx, batch, scheduler, memory_format)
+        accuracy, cost = torch_evaluate(model, loss_fn, x_val_t, y_val_t, batch, EVAL_CHUNK_SIZE)
+        accuracies.append(accuracy)
         times.append(time.perf_counter() - start)
         print(f"  torch epoch {len(times)}: eval accuracy {accuracies[-1]:.4f}, eval cost {cost:.4f}, "
               f"{times[-1]:.2f} s", file=sys.stderr)
