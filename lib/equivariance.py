@@ -30,9 +30,9 @@ import numpy as np
 
 from lib.checks import check_int
 from lib.convolutions import Conv2d
-# consistency, eval_mode and the geometry are re-exported: the lab's names are imported from this module.
-from lib.consistency import CONSISTENCY_BATCH, CONSISTENCY_PAIRS, RandomGenerator, consistency  # noqa: F401
-from lib.layer_outputs import check_images, check_model, eval_mode, layer_outputs  # noqa: F401
+# consistency is re-exported: the lab imports its measures from this module.
+from lib.consistency import consistency  # noqa: F401
+from lib.layer_outputs import check_images, check_model, layer_outputs
 from lib.network import Sequential
 from lib.receptive_field import (Geometry, Pair, cell_shift_candidates, is_window, receptive_fields,
                                  valid_window)
@@ -40,6 +40,7 @@ from lib.shifts import shift_images
 
 SWEEP_SHIFTS = tuple(range(-4, 5))  # pixels, each of dy and dx
 SWEEP_COLUMNS = ("model", "layer_index", "layer", "dy", "dx", "relative_error")
+EXACT = 1e-12  # a relative error below this is rounding: the layer moved exactly with the shift
 
 Row = Dict[str, object]
 
@@ -68,7 +69,8 @@ class MapComparison(NamedTuple):
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """`max |a - b| / max |b|`: 0.0 if both are all zero, inf if only b is, nan if they are empty."""
+    """`max |a - b| / max |b|` of two arrays of the same shape (any): 0.0 if both are all zero, inf if only
+    b is, nan if they are empty."""
     if np.size(b) == 0:
         return float("nan")
     scale = float(np.max(np.abs(b)))

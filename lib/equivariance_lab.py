@@ -19,7 +19,7 @@ import numpy as np
 
 from lib.checks import check_positive_int
 from lib.consistency import CONSISTENCY_PAIRS
-from lib.equivariance import SWEEP_COLUMNS, consistency, equivariance_sweep
+from lib.equivariance import EXACT, SWEEP_COLUMNS, consistency, equivariance_sweep
 from lib.model_evaluation import EVAL_CHUNK_SIZE, accuracy_on
 from lib.model_training import BATCH_SIZE
 from lib.network_base import Module
@@ -37,7 +37,7 @@ Row = Dict[str, object]
 
 
 def measure_equivariance(models: Dict[str, Module], images: np.ndarray) -> List[Row]:
-    """`equivariance_sweep` of every model on the same images, one list of CSV rows (model order kept)."""
+    """`equivariance_sweep` of every model on the same (N, 1, 28, 28) images: one list of CSV rows, model order kept."""
     rows = []
     for name, model in models.items():
         print(f"Equivariance lab: per-layer errors of {name}")
@@ -46,7 +46,10 @@ def measure_equivariance(models: Dict[str, Module], images: np.ndarray) -> List[
 
 
 def measure_consistency(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray, seed: int) -> List[Row]:
-    """Consistency (each model with the same random shifts, from `RandomState(seed)`) and clean accuracy."""
+    """Consistency (each model with the same random shifts, from `RandomState(seed)`) and clean accuracy.
+
+    x_val: (N, 1, 28, 28) images; y_val: (N, 10) one-hot labels. Returns one row per model.
+    """
     rows = []
     for name, model in models.items():
         print(f"Equivariance lab: consistency of {name}")
@@ -63,7 +66,7 @@ def format_error(value: float) -> str:
     return "0" if value == 0 else f"{value:.3e}"
 
 
-def summarize_equivariance(rows: List[Row], exact: float = 1e-12) -> str:
+def summarize_equivariance(rows: List[Row], exact: float = EXACT) -> str:
     """Per model and layer: for how many shifts the layer moves exactly, and its median error at the others.
 
     Args:

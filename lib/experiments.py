@@ -37,7 +37,7 @@ from lib.plot_images import plot_data
 from lib.checks import check_int, check_positive_int
 from lib.figures import default_png_path
 from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
-from lib.plot_curves import plot_learning_curves
+from lib.plot_curves import plot_training_results
 from lib.shifts import shift_images
 from lib.utilities import RESULTS_DIR, atomic_write_text
 
@@ -115,10 +115,8 @@ def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None,
     model, results = train_conv_model((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
     save_model(model, out_dir / RESULTS_FILE)
     if plot_curves:
-        train_costs, train_accuracies, eval_costs, eval_accuracies = results
-        plot_learning_curves(train_costs, train_accuracies, eval_costs / (len(x_val) // BATCH_SIZE), eval_accuracies,
-                             save_path=out_dir / CURVES_FILE, show=show,
-                             title="Course CNN on MNIST: mean loss per batch of 50 (left), accuracy (right)")
+        plot_training_results(results, len(x_val) // BATCH_SIZE, out_dir / CURVES_FILE, show,
+                              title="Course CNN on MNIST: mean loss per batch of 50 (left), accuracy (right)")
     return results
 
 

@@ -13,7 +13,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
 import matplotlib
 
@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice above)
 
 from lib import utilities  # noqa: E402
 
-PathLike = Union[str, Path]
+PathLike = utilities.PathLike
 # Backends that render to files only; plt.show() with them does nothing useful (matplotlib warns).
 _NON_INTERACTIVE_BACKENDS = frozenset({"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"})
 

@@ -19,7 +19,10 @@ from lib.network_base import Module
 
 
 def layer_outputs(model: Sequential, images: np.ndarray) -> List[np.ndarray]:
-    """Every module's output for `images`, in order, computed in evaluation mode (modes restored)."""
+    """Every module's output for `images`, in order, computed in evaluation mode (modes restored).
+
+    images: (N, C, H, W); the i-th output has the shape of module i's output, e.g. (N, F, OH, OW).
+    """
     check_model(model)
     outputs = []
     with eval_mode(model):

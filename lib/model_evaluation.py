@@ -75,7 +75,10 @@ def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Modul
 
 
 def accuracy_on(model: Module, x: np.ndarray, y: np.ndarray, batch_size: int) -> float:
-    """Accuracy of `model` on `(x, y)`, computed in the dtype of the model's parameters (see `evaluate`)."""
+    """Accuracy of `model` on `(x, y)`, computed in the dtype of the model's parameters (see `evaluate`).
+
+    x: (N, ...) inputs as the model takes them; y: (N, C) one-hot labels; N a multiple of batch_size.
+    """
     params = model.parameters()
     dtype = params[0].data.dtype if len(params) else np.float64
     return evaluate(cast_if_wider(x, dtype), y, model, CrossEntropyLoss(), batch_size)[0]

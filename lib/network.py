@@ -67,7 +67,10 @@ class Linear(Module):
         return grad @ self.W.data.T  # (N, D)
 
     def backward_params(self, grad: np.ndarray) -> None:
-        """Accumulate `W.grad` and `b.grad` only, without the input gradient (see `Module.backward_params`)."""
+        """Accumulate `W.grad` and `b.grad` from the (N, M) grad only, without the input gradient.
+
+        See `Module.backward_params`.
+        """
         self._accumulate_param_grads(grad)
 
     def _accumulate_param_grads(self, grad: np.ndarray) -> np.ndarray:

@@ -3,16 +3,13 @@
 Headless-safe like every figure of the library (see `lib.figures`): PNGs are written atomically
 when a path is given, and a window opens only where one can.
 """
-from pathlib import Path
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from lib import figures
-from lib.figures import plt
-
-PathLike = Union[str, Path]
+from lib.figures import PathLike, plt
 
 
 def plot_learning_curves(train_costs: Sequence[float], train_accuracies: Sequence[float],
@@ -54,6 +51,20 @@ def plot_learning_curves(train_costs: Sequence[float], train_accuracies: Sequenc
         ax.legend()
     plt.suptitle(title)
     figures.finish(fig, save_path, show)
+
+
+def plot_training_results(results: Sequence[Sequence[float]], eval_batches: int, save_path: Optional[PathLike],
+                          show: Optional[bool] = None, title: str = "") -> None:
+    """`plot_learning_curves` of `train`'s results, the evaluation cost turned into a mean per batch.
+
+    Args:
+        results: `train`'s `(train_costs, train_accuracies, eval_costs, eval_accuracies)`, each (E,).
+        eval_batches: the number of evaluation batches `train` summed each evaluation cost over.
+        save_path, show, title: as in `plot_learning_curves`.
+    """
+    train_costs, train_accuracies, eval_costs, eval_accuracies = results
+    plot_learning_curves(train_costs, train_accuracies, np.asarray(eval_costs) / eval_batches, eval_accuracies,
+                         save_path=save_path, show=show, title=title)
 
 
 def plot_lines(x: Sequence[float], series: Dict[str, Sequence[float]], xlabel: str, ylabel: str, title: str,

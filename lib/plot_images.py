@@ -5,8 +5,7 @@ is saved as a PNG under `results/` or where the caller says, and a window opens 
 
 Shape letters: N images, C channels, H height, W width.
 """
-from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 from lib import figures  # first: it selects matplotlib's backend before pyplot is imported
 import matplotlib.pyplot as plt
@@ -14,7 +13,7 @@ import numpy as np
 
 from lib.checks import check_positive_int
 
-PathLike = Union[str, Path]
+PathLike = figures.PathLike
 
 
 def plot_data(data: np.ndarray, rows: int = 5, cols: int = 4, plot_border: bool = True, title: str = "",

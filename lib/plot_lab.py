@@ -20,7 +20,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 
 from lib.checks import check_int_pair, check_positive_int
-from lib.equivariance import SWEEP_COLUMNS, MapComparison, compare_feature_maps
+from lib.equivariance import EXACT, SWEEP_COLUMNS, MapComparison, compare_feature_maps
 from lib.figures import PathLike, plt
 from lib.network import Sequential
 # Re-exported: the lab takes all its figures from this module.
@@ -32,7 +32,6 @@ from lib.shifts import shift_images
 EQUIVARIANCE_FILE = "equivariance.png"
 FEATURE_MAPS_FILE = "feature_maps.png"
 ERROR_RANGE = (1e-16, 1.0)  # colour scale of the equivariance heatmaps: rounding error ... as large as the map
-EXACT = 1e-12  # an error below this is rounding: the layer moved exactly
 MAPS_CMAP = "viridis"
 
 
@@ -43,7 +42,7 @@ def plot_equivariance(rows: Sequence[Dict[str, object]], save_path: Optional[Pat
     Dark cells are shifts the layer follows exactly (errors of 1e-16 and below, exact zeros
     included, take the darkest colour); a stride-2 layer shows a checkerboard of even shifts, a
     stride-4 layer only the multiples of 4, a flattening head only the zero shift. Each panel's title
-    counts the exact shifts (error < 1e-12); nan (nothing to compare) is left white.
+    counts the exact shifts (error < EXACT, 1e-12); nan (nothing to compare) is left white.
 
     Args:
         rows: rows of `lib.equivariance.equivariance_sweep` (keys `SWEEP_COLUMNS`).
@@ -72,7 +71,7 @@ def plot_equivariance(rows: Sequence[Dict[str, object]], save_path: Optional[Pat
     extent = (shifts[0] - 0.5, shifts[-1] + 0.5, shifts[-1] + 0.5, shifts[0] - 0.5)  # dy grows downwards
     for ax, (index, name) in zip(axes.flat, layers):
         grid = grids[(index, name)]
-        image = ax.imshow(np.clip(grid, *ERROR_RANGE), norm=norm, cmap="viridis", extent=extent)
+        image = ax.imshow(np.clip(grid, *ERROR_RANGE), norm=norm, cmap=MAPS_CMAP, extent=extent)
         exact = int(np.sum(grid < EXACT))
         ax.set_title(f"{index}: {name}\nexact for {exact} of {grid.size} shifts", fontsize=10)
         ax.set_xticks(shifts)

@@ -47,7 +47,7 @@ DIRECTIONS = (("right", 0, 2), ("down", 2, 0), ("right+down", 2, 2), ("up-left",
 MAX_AUGMENT_SHIFT = 3
 AUGMENT_COPIES = 3  # shifted copies of the training set added for the augmented models
 GAP_LR = 0.01
-POOL_LR = 0.01  # the MaxPool and BlurPool CNNs train with the course CNN's learning rate
+POOL_LR = CONV_LR  # the MaxPool and BlurPool CNNs train with the course CNN's learning rate
 
 Row = Dict[str, object]
 
@@ -118,12 +118,12 @@ def train_study_models(data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64
         dict from model name to the trained model, in `study_plans` order.
     """
     x_train, y_train, x_val, y_val = data
-    x_aug, y_aug = augment_with_shifts(x_train, y_train, np.random.RandomState(seed), AUGMENT_COPIES,
-                                       MAX_AUGMENT_SHIFT)
+    plans = [plan for plan in study_plans(gap_channels) if names is None or plan[0] in names]
+    if any(augmented for *_, augmented in plans):  # the shifted copies only when a model trains on them
+        x_aug, y_aug = augment_with_shifts(x_train, y_train, np.random.RandomState(seed), AUGMENT_COPIES,
+                                           MAX_AUGMENT_SHIFT)
     models = {}
-    for name, build, lr, augmented in study_plans(gap_channels):
-        if names is not None and name not in names:
-            continue
+    for name, build, lr, augmented in plans:
         print(f"Shift study: training {name}")
         np.random.seed(seed)
         model = build()

@@ -46,14 +46,14 @@ from lib.cli import DTYPES, seed as seed_type
 from lib.convolutions import Conv2d, Flatten
 from lib.dataset_mnist import load_mnist_data
 from lib.losses import CrossEntropyLoss
-from lib.model_evaluation import evaluate
+from lib.model_evaluation import accuracy_on
 from lib.model_training import Results, train
 from lib.models import rebuild_and_load, save_model
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.normalization import BatchNorm2d
 from lib.optimizers import Adam
-from lib.plot_curves import plot_learning_curves
+from lib.plot_curves import plot_training_results
 from lib.pooling import MaxPool2d
 from lib.schedulers import ScheduledOptimizer
 from lib.utilities import RESULTS_DIR, cast_if_wider, save_arrays
@@ -136,7 +136,8 @@ def train_strong_cnn(data: Tuple[np.ndarray, ...], seed: Optional[int] = 0, dtyp
     """Seed the global stream, build the strong CNN and train it with the recipe on `(x_train, y_train, x_val, y_val)`.
 
     Args:
-        data: `(x_train, y_train, x_val, y_val)`; both sizes must be multiples of BATCH_SIZE.
+        data: `(x_train, y_train, x_val, y_val)`: (N, 1, 28, 28) images and (N, 10) one-hot labels, then
+            (M, 1, 28, 28) and (M, 10); N and M must be multiples of BATCH_SIZE.
         seed: seed of `np.random` set before the model is built (None leaves the stream alone).
         dtype: float dtype of the computation.
         num_epochs: passes over the training data; the schedule stretches to fit them.
@@ -182,8 +183,7 @@ def run_strong_conv_experiment(seed: Optional[int] = 0, dtype=np.float32, num_ep
     max_datapoints = check_positive_int(max_datapoints, "max_datapoints")
     x_train, x_val, x_test, y_train, y_val, y_test = (a[:max_datapoints] for a in load_mnist_data())
     model, results = train_strong_cnn((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
-    x_test = cast_if_wider(x_test, dtype)
-    test_accuracy = evaluate(x_test, y_test, model, CrossEntropyLoss(), BATCH_SIZE)[0]
+    test_accuracy = accuracy_on(model, x_test, y_test, BATCH_SIZE)
     print(f"Test Accuracy: {test_accuracy:.4f}")
 
     out_dir = Path(out_dir)
@@ -191,10 +191,8 @@ def run_strong_conv_experiment(seed: Optional[int] = 0, dtype=np.float32, num_ep
     names = ("train_costs", "train_accuracies", "eval_costs", "eval_accuracies")
     curves_path = save_arrays(out_dir / CURVES_DATA_FILE, dict(zip(names, results)))
     if plot_curves:
-        train_costs, train_accuracies, eval_costs, eval_accuracies = results
-        plot_learning_curves(train_costs, train_accuracies, eval_costs / (len(x_val) // BATCH_SIZE), eval_accuracies,
-                             save_path=out_dir / CURVES_FILE, show=show,
-                             title=f"Strong CNN on MNIST: mean loss per batch of {BATCH_SIZE} (left), accuracy (right)")
+        title = f"Strong CNN on MNIST: mean loss per batch of {BATCH_SIZE} (left), accuracy (right)"
+        plot_training_results(results, len(x_val) // BATCH_SIZE, out_dir / CURVES_FILE, show, title)
     return StrongRun(results, test_accuracy, model_path, curves_path)
 
 

@@ -71,7 +71,7 @@ from lib.experiments import SHIFT  # noqa: E402
 from lib.model_training import NUM_EPOCHS  # noqa: E402
 from lib.models import LINEAR_UNITS, create_conv_model  # noqa: E402
 from lib.network import Sequential  # noqa: E402
-from lib.plot_lab import EXACT  # noqa: E402
+from lib.equivariance import EXACT  # noqa: E402
 from lib.utilities import atomic_write, atomic_write_text  # noqa: E402
 
 MEASURED_DIR = SUBMISSION_DIR / "measured"
