@@ -3,7 +3,7 @@
 Writes the trained parameters to results/conv_model.npz (no pickle) and the learning curves to
 results/conv_learning_curves.png.
 """
-from lib.cli import DTYPES, experiment_argument_parser
+from lib.cli.options import DTYPES, experiment_argument_parser
 from lib.experiments import CURVES_FILE, RESULTS_DIR, RESULTS_FILE, run_conv_experiment
 
 

@@ -14,11 +14,11 @@ maps, filters, confusion matrix and misclassified digits (results/*.png).
 """
 import sys
 
-from lib.cli import DTYPES, experiment_argument_parser, output_file
-from lib.equivariance_lab import run_equivariance_lab
+from lib.cli.options import DTYPES, experiment_argument_parser, output_file
+from lib.studies.equivariance_lab import run_equivariance_lab
 from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
                              load_conv_model, load_mnist_data_subset, run_shifted_conv_experiment)
-from lib.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, study_plans, train_study_models
+from lib.studies.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, study_plans, train_study_models
 
 
 def main():

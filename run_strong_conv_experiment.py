@@ -2,15 +2,15 @@
 
 Three blocks of 3x3 convolution, 2x2 max-pooling, batch normalisation and ReLU, then a linear layer;
 Adam with a learning rate held for the first epoch and decayed linearly to zero over the second;
-batch 125, float32 (the recipe and its reasons: lib/strong_experiment.py). Prints the course's lines
+batch 125, float32 (the recipe and its reasons: lib/studies/strong_cnn.py). Prints the course's lines
 for every epoch and the test accuracy at the end; saves the model (parameters and batch-norm running
 statistics) to results/strong_cnn.npz and the learning curves to results/strong_learning_curves.png
-and .npz. Freed memory is kept for reuse (`lib/allocator.py`), which spares a page fault per 4 KiB
+and .npz. Freed memory is kept for reuse (`lib/cli/allocator.py`), which spares a page fault per 4 KiB
 of the arrays every training step allocates anew.
 """
-from lib.allocator import keep_freed_memory
-from lib.cli import DTYPES
-from lib.strong_experiment import run_strong_conv_experiment, strong_argument_parser
+from lib.cli.allocator import keep_freed_memory
+from lib.cli.options import DTYPES
+from lib.studies.strong_cnn import run_strong_conv_experiment, strong_argument_parser
 
 
 def main():

@@ -3,7 +3,7 @@
 Layers (PyTorch layout; the first two are the course model's layers at batch 50):
     course-1: x (50, 1, 28, 28) -> 5 filters 4x4, stride 2, padding 1
     course-2: x (50, 5, 14, 14) -> 10 filters 4x4, stride 2, padding 1
-    strong-1, strong-2, strong-3: the strong CNN's convolutions at batch 125 (lib/strong_experiment.py),
+    strong-1, strong-2, strong-3: the strong CNN's convolutions at batch 125 (lib/studies/strong_cnn.py),
         3x3, stride 1, padding 1: (125, 1, 28, 28) -> 16, (125, 16, 14, 14) -> 32, (125, 32, 7, 7) -> 32
     heavy:    x (64, 32, 28, 28) -> 64 filters 3x3, stride 1, padding 1
 
@@ -35,7 +35,7 @@ from numpy.lib.stride_tricks import as_strided
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib.allocator import keep_freed_memory  # noqa: E402  (after the path set-up above)
+from lib.cli.allocator import keep_freed_memory  # noqa: E402  (after the path set-up above)
 from lib.convolutions import Conv2d  # noqa: E402
 from benchmarks.other_checkout import import_from_checkout, paired_ratio  # noqa: E402
 from tests.conv_reference import conv2d_backward_loops, conv2d_forward_loops  # noqa: E402

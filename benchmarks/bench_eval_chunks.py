@@ -5,7 +5,7 @@ evaluation. This times `evaluate` for each candidate size on three models (the c
 float64, the max-pooling CNN in float64, the strong CNN in float32, each freshly initialised from
 seed 0), alternating the sizes within each round, and prints the median over the rounds. By default
 the process allocates as the course's scripts run; `--keep-freed-memory` as
-`run_strong_conv_experiment.py` runs (`lib/allocator.py`: large chunks then cost no page faults).
+`run_strong_conv_experiment.py` runs (`lib/cli/allocator.py`: large chunks then cost no page faults).
 Run from the repository root:
 
     python benchmarks/bench_eval_chunks.py [--rounds 3] [--sizes 125 250 500 1000] [--keep-freed-memory]
@@ -22,21 +22,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lib import model_evaluation, models, strong_experiment  # noqa: E402  (after the path set-up above)
-from lib.allocator import keep_freed_memory  # noqa: E402
+from lib import model_evaluation, models  # noqa: E402  (after the path set-up above)
+
+from lib.studies import strong_cnn  # noqa: E402
+from lib.cli.allocator import keep_freed_memory  # noqa: E402
 from lib.dataset_mnist import load_mnist_data  # noqa: E402
 from lib.losses import CrossEntropyLoss  # noqa: E402
 
 MODELS = (("course CNN, float64", models.create_conv_model, np.float64, 50),
           ("max-pooling CNN, float64", models.create_maxpool_cnn, np.float64, 50),
-          ("strong CNN, float32", strong_experiment.create_strong_cnn, np.float32, strong_experiment.BATCH_SIZE))
+          ("strong CNN, float32", strong_cnn.create_strong_cnn, np.float32, strong_cnn.BATCH_SIZE))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all sizes (default 3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[125, 250, 500, 1000], help="chunk sizes to time")
-    parser.add_argument("--keep-freed-memory", action="store_true", help="call lib.allocator.keep_freed_memory first")
+    parser.add_argument("--keep-freed-memory", action="store_true",
+                        help="call lib.cli.allocator.keep_freed_memory first")
     args = parser.parse_args()
     kept = args.keep_freed_memory and keep_freed_memory()
     _, x_val, _, _, y_val, _ = load_mnist_data()

@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import experiments  # noqa: E402  (after the path set-up above)
-from lib.cli import DTYPES  # noqa: E402
+from lib.cli.options import DTYPES  # noqa: E402
 from lib.model_evaluation import EVAL_CHUNK_SIZE  # noqa: E402
 from benchmarks.torch_loop import torch_epoch, torch_evaluate  # noqa: E402
 SEED = 0

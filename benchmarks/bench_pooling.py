@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_conv import median_seconds  # noqa: E402  (after the path set-up above)
 from benchmarks.other_checkout import import_from_checkout, paired_ratio  # noqa: E402
 from lib import pooling  # noqa: E402
-from lib.allocator import keep_freed_memory  # noqa: E402
+from lib.cli.allocator import keep_freed_memory  # noqa: E402
 
 # name: ((N, C, H, W), dtype, (kernel_size, stride, padding))
 LAYERS = {
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=200, help="timed steps per layer (default 200)")
     parser.add_argument("--against", type=Path, default=None, metavar="DIR", help="another checkout to pair with")
     args = parser.parse_args()
-    keep_freed_memory()  # as run_strong_conv_experiment.py does (lib/allocator.py)
+    keep_freed_memory()  # as run_strong_conv_experiment.py does (lib/cli/allocator.py)
     print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     other = import_from_checkout(args.against, "pooling") if args.against else None
     for name in LAYERS:

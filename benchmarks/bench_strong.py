@@ -1,6 +1,6 @@
 """Benchmark: the strong CNN's default run in numpy (this library) against the same recipe in PyTorch CPU.
 
-Ours: `run_strong_conv_experiment()` with its defaults (`lib/strong_experiment.py`: 2 epochs over the
+Ours: `run_strong_conv_experiment()` with its defaults (`lib/studies/strong_cnn.py`: 2 epochs over the
 50,000 training images, batch 125, Adam with the stable-then-linear-decay schedule, float32,
 evaluation on the 10,000 validation images after every epoch, the test accuracy at the end, model
 and curves saved), timed from before the data is loaded to the end; the whole process (interpreter
@@ -13,7 +13,7 @@ order (the same `np.random.shuffle` calls), float32, `torch.set_num_threads(2)`,
 chunks of `EVAL_CHUNK_SIZE` (as ours) after every epoch. Its clock also starts before the data is
 loaded, and stops at the end of the first epoch whose validation accuracy reaches the target
 (0.990); it keeps training to the end of the recipe only to report every epoch's accuracy. Both
-processes keep freed memory for reuse (`lib/allocator.py`), as `run_strong_conv_experiment.py` does.
+processes keep freed memory for reuse (`lib/cli/allocator.py`), as `run_strong_conv_experiment.py` does.
 
 Each run happens in its own process, ours and PyTorch's alternating, so that a busy moment of the
 machine hits both alike; medians are reported with every single run, the load average before and
@@ -42,10 +42,10 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from lib import strong_experiment as strong  # noqa: E402  (after the path set-up above)
-from lib.allocator import keep_freed_memory  # noqa: E402
+from lib.studies import strong_cnn as strong  # noqa: E402  (after the path set-up above)
+from lib.cli.allocator import keep_freed_memory  # noqa: E402
 from lib.model_evaluation import EVAL_CHUNK_SIZE  # noqa: E402
-from lib.schedulers import stable_then_linear_decay  # noqa: E402
+from lib.studies.schedulers import stable_then_linear_decay  # noqa: E402
 from benchmarks.torch_loop import torch_epoch, torch_evaluate  # noqa: E402
 
 TARGET = 0.990

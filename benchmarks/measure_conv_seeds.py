@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import experiments  # noqa: E402  (after the path set-up above)
-from lib.cli import DTYPES  # noqa: E402
+from lib.cli.options import DTYPES  # noqa: E402
 from lib.utilities import atomic_write  # noqa: E402
 
 

@@ -5,7 +5,7 @@ and width, F = the filter size.
 
 A strided layer keeps one position in `stride`, so a shift of the input by less than the stride
 changes which positions it keeps (aliasing). `BlurPool2d` low-pass filters before subsampling, which
-keeps a strided layer closer to shift-invariant; the shift study (`lib/shift_study.py`) measures
+keeps a strided layer closer to shift-invariant; the shift study (`lib/studies/shift_study.py`) measures
 it. `lib/pooling.py` re-exports it beside the other pooling layers.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ Shape letters used in comments and docstrings:
     KH, KW = kernel height and width, OH, OW = output height and width,
     P = OH * OW * N (number of output positions over the whole batch).
 
-How `Conv2d` computes: `im2col` (lib/im2col.py) copies every patch of the padded input, kept batch
+How `Conv2d` computes: `im2col` (lib/kernels.py) copies every patch of the padded input, kept batch
 innermost as (C, HP, WP, N), into a (C*KH*KW, P) matrix; one `np.matmul` with the (F, C*KH*KW)
 weights gives the (F, OH, OW, N) output, returned as an (N, F, OH, OW) view. Feeding that view to
 the next layer (ReLU keeps the layout, the next Conv2d pads it with one nearly contiguous copy)
@@ -23,7 +23,7 @@ import numpy as np
 
 from lib.checks import (IntPair, check_backward_grad, check_bool, check_feature_maps, check_int, check_int_pair,
                         check_positive_int)
-from lib.im2col import col2im_add, im2col, pad_batch_inner, unpad_to_batch_first
+from lib.kernels import col2im_add, im2col, pad_batch_inner, unpad_to_batch_first
 from lib.network_base import Module, Parameter
 
 

@@ -4,7 +4,7 @@
 it; `run_shifted_conv_experiment` trains the course MLP, reloads that CNN and prints the accuracy of
 both on the validation images and on the same images moved 2 pixels right and down. The model
 builders live in `lib/models.py`, image shifting in `lib/shifts.py`, and the study that goes beyond
-the sheet (more shifts, more models) in `lib/shift_study.py`.
+the sheet (more shifts, more models) in `lib/studies/shift_study.py`.
 
 Random draws: the course's layers initialise from the global `np.random` stream and `train` shuffles
 with it, so a `seed` (when given) is set with `np.random.seed` right before the model is built.
@@ -35,9 +35,9 @@ from lib.optimizers import SGD
 from lib.plot_images import plot_data
 
 from lib.checks import check_int, check_positive_int
-from lib.figures import default_png_path
+from lib.plotting.figures import default_png_path
 from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
-from lib.plot_curves import plot_training_results
+from lib.plotting.curves import plot_training_results
 from lib.shifts import shift_images
 from lib.utilities import RESULTS_DIR, atomic_write_text
 

@@ -1,13 +1,13 @@
 """Image figures of the course: `plot_data`, the grid of MNIST digits the course's scripts draw.
 
-Headless-safe (see `lib.figures`, imported first so that it can choose the backend): every figure
+Headless-safe (see `lib.plotting.figures`, imported first so that it can choose the backend): every figure
 is saved as a PNG under `results/` or where the caller says, and a window opens only where one can.
 
 Shape letters: N images, C channels, H height, W width.
 """
 from typing import Optional, Sequence
 
-from lib import figures  # first: it selects matplotlib's backend before pyplot is imported
+from lib.plotting import figures  # first: it selects matplotlib's backend before pyplot is imported
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -33,7 +33,7 @@ def plot_data(data: np.ndarray, rows: int = 5, cols: int = 4, plot_border: bool 
         labels: optional sequence of at least rows*cols labels; label i becomes the title of image i.
         save_path: `.png` path the figure is written to atomically (directories are created). None (the
             default): where no window shows the figure, it is saved as `results/<title as a file name>.png`
-            (`lib.figures.default_png_path`; a failure to write it only warns), so that nothing drawn is
+            (`lib.plotting.figures.default_png_path`; a failure to write it only warns), so that nothing drawn is
             lost on a machine without a display.
         show: None opens a window only where a display exists; True asks for one even without a
             detected display; False never opens one. A window needs an interactive backend.

@@ -8,12 +8,12 @@ width.
 pooling counting padded zeros). They read one (N, C, OH, OW) strided view per kernel offset and
 loop only over the KH*KW offsets. When the windows tile the input exactly (stride = kernel, no
 padding, the kernel divides H and W: the usual 2x2 pooling) the views come from a reshape of x and
-backward writes every input position once; otherwise the views come from `lib/im2col.py` (padded,
+backward writes every input position once; otherwise the views come from `lib/kernels.py` (padded,
 batch innermost) and backward adds overlapping windows with `col2im`. Both paths keep the memory
 layout of x, so the (N, C, H, W) views that `Conv2d` returns are read without a transposing copy.
 
 A network whose head averages each feature map over all positions gives the same output wherever a
-pattern sits in the map; that is what the shift study (`lib/shift_study.py`) measures. `BlurPool2d`
+pattern sits in the map; that is what the shift study (`lib/studies/shift_study.py`) measures. `BlurPool2d`
 low-pass filters before subsampling, which keeps a strided layer closer to shift-invariant; it lives
 in `lib/blur_pool.py` and is re-exported here, beside the other pooling layers.
 """
@@ -26,7 +26,7 @@ import numpy as np
 from lib.blur_pool import BlurPool2d  # noqa: F401  (re-exported: the pooling layers are imported from here)
 from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_float_maps, check_int_pair
 from lib.convolutions import calculate_conv_output
-from lib.im2col import col2im, pad_batch_inner, unpad_to_batch_first, windows
+from lib.kernels import col2im, pad_batch_inner, unpad_to_batch_first, windows
 from lib.network_base import Module
 
 

@@ -9,16 +9,16 @@ Sources (nothing in the PDF is typed by hand):
   does not need `results/`); `--from-results` first copies them there from `results/`:
   - `shifted_accuracies.json`: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted": accuracies
     in [0, 1] as `compare_on_shifted_data` returns them, "command": the command line that produced them};
-  - `shift_study.csv` (lib/shift_study.py): columns `model`, `val_accuracy` (or `accuracy`) and `dy`, `dx`
+  - `shift_study.csv` (lib/studies/shift_study.py): columns `model`, `val_accuracy` (or `accuracy`) and `dy`, `dx`
     (pixels down and right; negative: up/left; without them `shift` = pixels right and down), one row per
     model and shift;
   - `shift_study_command.txt`: the command line that produced the CSV (one line); if it is missing and the
     JSON's command has `--study`, that command produced both;
   - `shift_study.png`: the study's plot;
-  - `equivariance.csv` (lib/equivariance_lab.py): columns `model`, `layer_index`, `layer`, `dy`, `dx`,
+  - `equivariance.csv` (lib/studies/equivariance_lab.py): columns `model`, `layer_index`, `layer`, `dy`, `dx`,
     `relative_error` ("0", "1.234e-15", "nan" or "inf"), one row per model, layer and shift; the course
     CNN is the model "CNN";
-  - `consistency.csv` (lib/equivariance_lab.py): columns `model`, `consistency`, `clean_accuracy`, in [0, 1];
+  - `consistency.csv` (lib/studies/equivariance_lab.py): columns `model`, `consistency`, `clean_accuracy`, in [0, 1];
   - `equivariance_command.txt`: the command line that produced the two CSVs; if it is missing and the
     JSON's command has `--equivariance`, that command produced them;
   - `equivariance.png`, `feature_maps.png`: the lab's heatmaps of the course CNN and its feature maps.
@@ -62,16 +62,16 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable fro
 
 from lib.cross_correlation_1d import solve_pen_and_paper  # noqa: E402
 from solve_pen_and_paper import format_number, product_terms  # noqa: E402
-from lib import equivariance_lab, shift_study  # noqa: E402
-from lib.cli import experiment_argument_parser  # noqa: E402
+from lib.studies import equivariance_lab, shift_study  # noqa: E402
+from lib.cli.options import experiment_argument_parser  # noqa: E402
 from lib.convolutions import Conv2d, calculate_conv_output  # noqa: E402
 from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, TRAIN_IMAGES  # noqa: E402
-from lib.equivariance import SWEEP_SHIFTS as EQ_SHIFTS, Geometry, receptive_fields  # noqa: E402
+from lib.equivariance.measure import SWEEP_SHIFTS as EQ_SHIFTS, Geometry, receptive_fields  # noqa: E402
 from lib.experiments import SHIFT  # noqa: E402
 from lib.model_training import NUM_EPOCHS  # noqa: E402
 from lib.models import LINEAR_UNITS, create_conv_model  # noqa: E402
 from lib.network import Sequential  # noqa: E402
-from lib.equivariance import EXACT  # noqa: E402
+from lib.equivariance.measure import EXACT  # noqa: E402
 from lib.utilities import atomic_write, atomic_write_text  # noqa: E402
 
 MEASURED_DIR = SUBMISSION_DIR / "measured"
@@ -204,7 +204,7 @@ def conv_macros() -> Dict[str, str]:
 
 
 def study_design_macros() -> Dict[str, str]:
-    """The shift study's set-up as lib/shift_study.py defines it."""
+    """The shift study's set-up as lib/studies/shift_study.py defines it."""
     return {"studyMaxShift": str(max(shift_study.SWEEP_SHIFTS)), "studyAugCopies": str(shift_study.AUGMENT_COPIES),
             "studyAugMaxShift": str(shift_study.MAX_AUGMENT_SHIFT),
             "studyGapChannels": ", ".join(str(c) for c in shift_study.GAP_CHANNELS)}
@@ -280,7 +280,7 @@ def model_key(name: str) -> str:
 
 
 def read_study(path: Path) -> Dict[Tuple[str, int, int], Tuple[str, float]]:
-    """The shift study's accuracies, from the CSV that lib/shift_study.py writes.
+    """The shift study's accuracies, from the CSV that lib/studies/shift_study.py writes.
 
     Columns: `model`, `accuracy` or `val_accuracy`, and `dy`, `dx` (pixels down and right; negative: up and
     left) or, without them, `shift` (pixels right and down). Other columns (e.g. `direction`) are ignored.
@@ -321,7 +321,7 @@ LayerErrors = Dict[Shift, float]  # (dy, dx) -> relative error of one layer
 
 
 def read_equivariance(path: Path) -> Dict[str, Dict[int, Tuple[str, LayerErrors]]]:
-    """The lab's per-layer errors, from the CSV that lib/equivariance_lab.py writes.
+    """The lab's per-layer errors, from the CSV that lib/studies/equivariance_lab.py writes.
 
     Returns:
         {model key: {layer index: (layer class name, {(dy, dx): relative error})}}; nan where nothing was
@@ -352,7 +352,7 @@ def read_equivariance(path: Path) -> Dict[str, Dict[int, Tuple[str, LayerErrors]
 
 
 def read_consistency(path: Path) -> Dict[str, Tuple[str, float, float]]:
-    """The lab's consistency and clean accuracy per model, from the CSV that lib/equivariance_lab.py writes.
+    """The lab's consistency and clean accuracy per model, from the CSV that lib/studies/equivariance_lab.py writes.
 
     Returns:
         {model key: (model name as written in the CSV, consistency, clean accuracy)}, in the CSV's order.
@@ -413,7 +413,7 @@ def equivariance_macros(errors: Dict[str, Dict[int, Tuple[str, LayerErrors]]]) -
 
     For each of ConvA, ConvB, Logits: `\eq<layer>GridMax` (largest error over the shifts the layer can follow:
     multiples of its cumulative stride along both axes, the zero shift for the logits), `\eq<layer>OffMin`
-    (smallest error over every other shift), `\eq<layer>Exact` (shifts with an error below `lib.plot_lab.EXACT`,
+    (smallest error over every other shift), `\eq<layer>Exact` (shifts with an error below `lib.plotting.lab.EXACT`,
     as the heatmap's titles count them), `\eq<layer>GridCount` and `\eq<layer>Verdict` (`exact_verdict`).
     Without the course CNN in the CSV, every value is `\tbd`.
 
@@ -603,7 +603,8 @@ def direction_arrow(dy: int, dx: int) -> str:
 
 
 def directions_table(study: Dict[Tuple[str, int, int], Tuple[str, float]]) -> str:
-    """A tabular: one row per model (in the CSV's order), one column per direction of `lib.shift_study.DIRECTIONS`,
+    """A tabular: one row per model (in the CSV's order), one column per direction of
+    `lib.studies.shift_study.DIRECTIONS`,
     headed by an arrow pointing where the digit moves."""
     directions = [(name, dy, dx) for name, dy, dx in shift_study.DIRECTIONS]
     names = {}

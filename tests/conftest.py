@@ -3,7 +3,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from lib import figures
+from lib.plotting import figures
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
-"""Specification of `lib.allocator.keep_freed_memory`: a process setting that changes speed, never results."""
+"""Specification of `lib.cli.allocator.keep_freed_memory`: a process setting that changes speed, never results."""
 import platform
 import sys
 
-from lib import allocator
-from lib.allocator import keep_freed_memory
+from lib.cli import allocator
+from lib.cli.allocator import keep_freed_memory
 
 
 def test_it_applies_on_linux_with_glibc():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.cli import experiment_argument_parser
+from lib.cli.options import experiment_argument_parser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

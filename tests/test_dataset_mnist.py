@@ -13,17 +13,17 @@ import pytest
 
 from lib import dataset_mnist
 from lib.dataset_mnist import (
-    DATA_DIR,
-    MIRRORS,
-    TEST_IMAGES,
-    TEST_LABELS,
-    TRAIN_IMAGES,
-    TRAIN_LABELS,
-    MnistDownloadError,
-    MnistFileError,
-    load_mnist_data,
-    read_mnist_file,
-)
+                               DATA_DIR,
+                               MIRRORS,
+                               TEST_IMAGES,
+                               TEST_LABELS,
+                               TRAIN_IMAGES,
+                               TRAIN_LABELS,
+                               MnistDownloadError,
+                               MnistFileError,
+                               load_mnist_data,
+                               read_mnist_file,
+                               )
 
 # Published MNIST facts (yann.lecun.com/exdb/mnist and every MNIST loader's sanity checks).
 TRAIN_COUNTS_60000 = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

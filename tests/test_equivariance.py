@@ -8,9 +8,9 @@ import pytest
 from lib import pooling
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
-from lib.equivariance import (SWEEP_COLUMNS, Geometry, cell_shift_candidates, compare_feature_maps, consistency,
-                              equivariance_errors, equivariance_sweep, layer_outputs, receptive_fields,
-                              relative_error, valid_window)
+from lib.equivariance.measure import (SWEEP_COLUMNS, Geometry, cell_shift_candidates, compare_feature_maps, consistency,
+                                      equivariance_errors, equivariance_sweep, layer_outputs, receptive_fields,
+                                      relative_error, valid_window)
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.pooling import GlobalAvgPool2d

@@ -10,8 +10,8 @@ import pytest
 
 from layer_fixtures import png_size
 from lib.convolutions import Flatten
-from lib.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, run_equivariance_lab,
-                                  summarize_equivariance)
+from lib.studies.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, run_equivariance_lab,
+                                          summarize_equivariance)
 from lib.models import create_conv_model, create_mlp
 from lib.network import Linear, Sequential
 from lib.utilities import one_hot_encoding

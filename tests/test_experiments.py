@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from layer_fixtures import synthetic_digits
-from lib import experiments, shift_study
+from lib import experiments
+from lib.studies import shift_study
 from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, MissingModelError, compare_on_shifted_data,
                              create_conv_model, load_conv_model, load_mnist_data_subset, run_conv_experiment,
                              run_shifted_conv_experiment, shift_data, train_conv_model)
@@ -274,7 +275,7 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     import functools
 
     import run_shifted_conv_experiment as script
-    from lib import equivariance_lab
+    from lib.studies import equivariance_lab
     monkeypatch.setattr(script, "run_equivariance_lab",
                         functools.partial(equivariance_lab.run_equivariance_lab, sweep_images=2))
     monkeypatch.setattr(sys, "argv", ["run_shifted_conv_experiment.py", "--max_datapoints", "100", "--study",

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from layer_fixtures import png_size
-from lib import figures, plot_curves
-from lib.plot_curves import plot_learning_curves, plot_lines
+from lib.plotting import figures
+from lib.plotting import curves
+from lib.plotting.curves import plot_learning_curves, plot_lines
 
 pytestmark = pytest.mark.usefixtures("agg_backend_and_no_leaks")
 
@@ -57,9 +58,9 @@ def test_plot_lines_rejects_bad_input(x, series, message):
 
 def test_plot_training_results_shows_the_evaluation_cost_per_batch(monkeypatch):
     drawn = []
-    monkeypatch.setattr(plot_curves, "plot_learning_curves", lambda *args, **kwargs: drawn.append((args, kwargs)))
+    monkeypatch.setattr(curves, "plot_learning_curves", lambda *args, **kwargs: drawn.append((args, kwargs)))
     results = (np.array([0.9, 0.4]), np.array([0.7, 0.9]), np.array([20.0, 10.0]), np.array([0.8, 0.95]))
-    plot_curves.plot_training_results(results, 10, None, title="t")
+    curves.plot_training_results(results, 10, None, title="t")
     (args, kwargs), = drawn
     np.testing.assert_array_equal(args[2], [2.0, 1.0])
     assert args[0] is results[0] and args[3] is results[3] and kwargs["title"] == "t"

@@ -11,7 +11,8 @@ import pytest
 
 import plot_mnist
 from layer_fixtures import png_size
-from lib import dataset_mnist, figures
+from lib import dataset_mnist
+from lib.plotting import figures
 from lib.plot_images import plot_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

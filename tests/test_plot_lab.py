@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from layer_fixtures import png_size
-from lib import figures, plot_lab
+from lib.plotting import figures
+from lib.plotting import lab
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
-from lib.equivariance import compare_feature_maps, equivariance_sweep
+from lib.equivariance.measure import compare_feature_maps, equivariance_sweep
 from lib.network import Linear, Sequential
 
 
@@ -52,7 +53,7 @@ def image_panels(fig):
 
 def test_plot_equivariance_draws_one_log_scaled_heatmap_per_layer(drawn_figures):
     rows = equivariance_sweep(tiny_cnn(), digits(size=16), "tiny", shifts=[-2, -1, 0, 1, 2])
-    plot_lab.plot_equivariance(rows)
+    lab.plot_equivariance(rows)
     ((fig, save_path),) = drawn_figures
     assert save_path == Path("results") / "equivariance.png"
     panels = [ax for ax in fig.axes if ax.images and ax.get_title()]
@@ -72,8 +73,8 @@ def test_plot_equivariance_saves_a_png_and_chooses_among_models(tmp_path):
     rows = equivariance_sweep(tiny_cnn(), digits(size=16), "a", shifts=[0, 1])
     rows += [dict(r, model="b") for r in rows]
     with pytest.raises(ValueError, match=r"rows hold several models \['a', 'b'\]; choose one with model="):
-        plot_lab.plot_equivariance(rows)
-    plot_lab.plot_equivariance(rows, tmp_path / "eq.png", model="b")
+        lab.plot_equivariance(rows)
+    lab.plot_equivariance(rows, tmp_path / "eq.png", model="b")
     width, height = png_size(tmp_path / "eq.png")
     assert 600 <= width <= 2000 and 400 <= height <= 1500
 
@@ -88,14 +89,14 @@ def test_plot_equivariance_saves_a_png_and_chooses_among_models(tmp_path):
 ])
 def test_plot_equivariance_rejects_bad_rows(rows, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        plot_lab.plot_equivariance(rows, **kwargs)
+        lab.plot_equivariance(rows, **kwargs)
 
 
 # --- feature maps ----------------------------------------------------------------------------------------
 
 def test_plot_feature_maps_draws_the_digits_the_maps_and_centred_differences(drawn_figures):
     model, image = tiny_cnn(), digits(n=1, size=16)[0]
-    plot_lab.plot_feature_maps(model, image, shift=2, channels=2)
+    lab.plot_feature_maps(model, image, shift=2, channels=2)
     ((fig, save_path),) = drawn_figures
     assert save_path == Path("results") / "feature_maps.png"
     panels = image_panels(fig)
@@ -120,7 +121,7 @@ def test_plot_feature_maps_draws_the_digits_the_maps_and_centred_differences(dra
 
 def test_plot_feature_maps_takes_signed_shifts_and_its_default_layers_from_compare_feature_maps(drawn_figures):
     model, image = tiny_cnn(), digits(n=1, size=16)[0]
-    plot_lab.plot_feature_maps(model, image, shift=(-2, 1), channels=1)
+    lab.plot_feature_maps(model, image, shift=(-2, 1), channels=1)
     ((fig, _),) = drawn_figures
     panels = image_panels(fig)
     np.testing.assert_array_equal(panels[1].images[0].get_array()[:-2, 1:], image[0, 2:, :-1])
@@ -130,7 +131,7 @@ def test_plot_feature_maps_takes_signed_shifts_and_its_default_layers_from_compa
 
 
 def test_plot_feature_maps_saves_a_png(tmp_path):
-    plot_lab.plot_feature_maps(tiny_cnn(), digits(n=1, size=16), shift=(1, -2), save_path=tmp_path / "maps.png")
+    lab.plot_feature_maps(tiny_cnn(), digits(n=1, size=16), shift=(1, -2), save_path=tmp_path / "maps.png")
     png_size(tmp_path / "maps.png")
 
 
@@ -147,14 +148,14 @@ def test_plot_feature_maps_rejects_bad_input(kwargs, error, message):
     arguments = {"model": tiny_cnn(), "image": digits(n=1, size=16)[0]}
     arguments.update(kwargs)
     with pytest.raises(error, match=message):
-        plot_lab.plot_feature_maps(**arguments)
+        lab.plot_feature_maps(**arguments)
 
 
 # --- filters, confusion matrix, misclassified digits ------------------------------------------------------
 
 def test_plot_filters_draws_every_filter_on_its_own_centred_scale(drawn_figures):
     layer = tiny_cnn().modules[2]  # 4 filters of 3 x 4 x 4
-    plot_lab.plot_filters(layer)
+    lab.plot_filters(layer)
     ((fig, save_path),) = drawn_figures
     assert save_path == Path("results") / "conv_filters.png"
     panels = image_panels(fig)
@@ -167,13 +168,13 @@ def test_plot_filters_draws_every_filter_on_its_own_centred_scale(drawn_figures)
     assert panels[0].get_title().startswith("filter 0\nmax |w| = ")
     assert panels[4].get_ylabel() == "input channel 1"
     with pytest.raises(TypeError, match="conv_layer must be a Conv2d, got ReLU"):
-        plot_lab.plot_filters(ReLU())
+        lab.plot_filters(ReLU())
 
 
 def test_plot_confusion_matrix_counts_true_against_predicted(drawn_figures):
     y_true = np.array([0, 1, 2, 2, 9, 9, 9])
     scores = np.eye(10)[[0, 1, 2, 7, 9, 9, 4]]  # (N, 10) one-hot scores
-    counts = plot_lab.plot_confusion_matrix(np.eye(10)[y_true], scores)
+    counts = lab.plot_confusion_matrix(np.eye(10)[y_true], scores)
     ((fig, save_path),) = drawn_figures
     assert save_path == Path("results") / "confusion_matrix.png"
     assert counts[2, 7] == 1 and counts[9, 9] == 2 and counts[9, 4] == 1 and counts.sum() == 7
@@ -191,14 +192,14 @@ def test_plot_confusion_matrix_counts_true_against_predicted(drawn_figures):
 ])
 def test_plot_confusion_matrix_rejects_bad_labels(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
-        plot_lab.plot_confusion_matrix(y_true, y_pred)
+        lab.plot_confusion_matrix(y_true, y_pred)
 
 
 def test_plot_misclassified_titles_each_wrong_digit(drawn_figures):
     images = digits(n=8)
     y_true = np.array([1, 2, 3, 4, 5, 6, 7, 8])
     y_pred = np.array([1, 0, 3, 9, 5, 6, 2, 8])
-    shown = plot_lab.plot_misclassified(images, y_true, y_pred, n=2)
+    shown = lab.plot_misclassified(images, y_true, y_pred, n=2)
     ((fig, save_path),) = drawn_figures
     assert save_path == Path("results") / "misclassified.png"
     np.testing.assert_array_equal(shown, [1, 3])
@@ -209,21 +210,21 @@ def test_plot_misclassified_titles_each_wrong_digit(drawn_figures):
 
 
 def test_plot_misclassified_says_so_when_nothing_is_wrong(drawn_figures):
-    shown = plot_lab.plot_misclassified(digits(n=3), [1, 2, 3], [1, 2, 3])
+    shown = lab.plot_misclassified(digits(n=3), [1, 2, 3], [1, 2, 3])
     assert shown.size == 0
     assert drawn_figures[0][0].axes[0].texts[0].get_text() == "no misclassified images"
 
 
 def test_the_figures_save_pngs_under_results_by_default(tmp_path):
-    plot_lab.plot_filters(tiny_cnn().modules[0])
-    plot_lab.plot_confusion_matrix([0, 1, 1], [0, 1, 0])
-    plot_lab.plot_misclassified(digits(n=3), [0, 1, 1], [0, 1, 0])
+    lab.plot_filters(tiny_cnn().modules[0])
+    lab.plot_confusion_matrix([0, 1, 1], [0, 1, 0])
+    lab.plot_misclassified(digits(n=3), [0, 1, 1], [0, 1, 0])
     for name in ("conv_filters.png", "confusion_matrix.png", "misclassified.png"):
         png_size(tmp_path / "results" / name)
 
 
 def test_plot_misclassified_rejects_bad_input():
     with pytest.raises(ValueError, match=r"images must have shape \(N, C, H, W\) with C >= 1, got shape \(3, 12\)"):
-        plot_lab.plot_misclassified(np.zeros((3, 12)), [0, 1, 2], [0, 1, 2])
+        lab.plot_misclassified(np.zeros((3, 12)), [0, 1, 2], [0, 1, 2])
     with pytest.raises(ValueError, match="images and y_true must have the same length, got 3 and 2"):
-        plot_lab.plot_misclassified(digits(n=3), [0, 1], [0, 1])
+        lab.plot_misclassified(digits(n=3), [0, 1], [0, 1])

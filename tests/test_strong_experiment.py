@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 from layer_fixtures import synthetic_digits
-from lib import strong_experiment
+from lib.studies import strong_cnn
 from lib.model_evaluation import evaluate
 from lib.losses import CrossEntropyLoss
 from lib.optimizers import SGD
 from lib.network_base import Parameter
-from lib.schedulers import ScheduledOptimizer, stable_then_linear_decay
-from lib.strong_experiment import (BATCH_SIZE, create_strong_cnn, load_strong_cnn, run_strong_conv_experiment,
-                                   strong_argument_parser)
+from lib.studies.schedulers import ScheduledOptimizer, stable_then_linear_decay
+from lib.studies.strong_cnn import (BATCH_SIZE, create_strong_cnn, load_strong_cnn, run_strong_conv_experiment,
+                                    strong_argument_parser)
 from lib.utilities import load_arrays
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
@@ -41,7 +41,7 @@ def fake_splits():
 def fake_mnist(monkeypatch, tmp_path):
     """Replace MNIST by synthetic digits (1000/250/250) and run in tmp_path."""
     splits = fake_splits()
-    monkeypatch.setattr(strong_experiment, "load_mnist_data", lambda: splits)
+    monkeypatch.setattr(strong_cnn, "load_mnist_data", lambda: splits)
     monkeypatch.chdir(tmp_path)
     return splits
 
@@ -56,7 +56,7 @@ def small_run(tmp_path_factory):
     splits = fake_splits()
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
-        patch.setattr(strong_experiment, "load_mnist_data", lambda: splits)
+        patch.setattr(strong_cnn, "load_mnist_data", lambda: splits)
         patch.chdir(tmp_path_factory.mktemp("strong"))
         run = run_strong_conv_experiment(seed=0, num_epochs=3, max_datapoints=1000, progress=False, plot_curves=False)
         run = run._replace(model_path=run.model_path.resolve(), curves_path=run.curves_path.resolve())

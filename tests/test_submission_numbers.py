@@ -189,7 +189,7 @@ def test_study_csv_with_a_shift_column_builds_the_table(tmp_path):
 
 
 def test_the_shift_studys_csv_format_is_read(tmp_path):
-    """The columns lib/shift_study.py writes; `shift` there is max(|dy|, |dx|), so dy and dx take precedence."""
+    """The columns lib/studies/shift_study.py writes; `shift` there is max(|dy|, |dx|), so dy and dx take precedence."""
     (tmp_path / "shift_study.csv").write_text(
         "model,direction,shift,dy,dx,val_accuracy\n"
         "MLP,right+down,0,0,0,0.95\nMLP,right+down,2,2,2,0.41\nMLP,right,2,0,2,0.6\nMLP,up-left,2,-2,-2,0.55\n"

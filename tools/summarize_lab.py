@@ -1,7 +1,7 @@
 """Print the equivariance lab's summary from a written `equivariance.csv`, without running the lab again.
 
 Per model and layer: for how many of the shifts the layer's maps move exactly with the input, and the
-median relative error at the other shifts (`lib.equivariance_lab.summarize_equivariance`, which the lab
+median relative error at the other shifts (`lib.studies.equivariance_lab.summarize_equivariance`, which the lab
 also prints when it runs).
 
 Usage: python tools/summarize_lab.py [results/equivariance.csv]
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: make `lib` importable
 
-from lib.equivariance_lab import summarize_equivariance  # noqa: E402
+from lib.studies.equivariance_lab import summarize_equivariance  # noqa: E402
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Receptive-field geometry of a CNN: where each layer's output cells look in the input image, and
 which cells of a shifted map can be compared with the original's.
 
-The equivariance lab (`lib.equivariance`) compares a layer's maps for an image and its shifted copy
+The equivariance lab (`lib.equivariance.measure`) compares a layer's maps for an image and its shifted copy
 over these cells. Everything here follows from the modules' `kernel_size`, `stride` and `padding`
 attributes alone, without running the model.
 
@@ -30,7 +30,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 from lib.checks import check_int_pair
 from lib.convolutions import Flatten
-from lib.layer_outputs import check_model
+from lib.equivariance.layer_outputs import check_model
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.pooling import GlobalAvgPool2d

@@ -13,7 +13,7 @@ Definitions (per axis; the code handles height and width alike):
 * Geometry, cell shift and valid window: where a layer's cells look in the image (cumulative stride
   J, receptive-field size R, offset S), the cell shift that a pixel shift becomes (d / J when J
   divides d, else the better of the two nearest integers), and the cells compared (those computed
-  from image pixels only, in both maps). `lib.receptive_field` defines and computes them.
+  from image pixels only, in both maps). `lib.equivariance.receptive_field` defines and computes them.
 * Relative error: `max |a - b| / max |b|` over all images, channels and compared cells, a the
   shifted images' output and b the original's (moved by the cell shift). When `max |b| = 0` it is
   0.0 if `max |a| = 0` too and inf otherwise; with no cell to compare it is nan.
@@ -31,11 +31,11 @@ import numpy as np
 from lib.checks import check_int
 from lib.convolutions import Conv2d
 # consistency is re-exported: the lab imports its measures from this module.
-from lib.consistency import consistency  # noqa: F401
-from lib.layer_outputs import check_images, check_model, layer_outputs
+from lib.equivariance.consistency import consistency  # noqa: F401
+from lib.equivariance.layer_outputs import check_images, check_model, layer_outputs
 from lib.network import Sequential
-from lib.receptive_field import (Geometry, Pair, cell_shift_candidates, is_window, receptive_fields,
-                                 valid_window)
+from lib.equivariance.receptive_field import (Geometry, Pair, cell_shift_candidates, is_window, receptive_fields,
+                                              valid_window)
 from lib.shifts import shift_images
 
 SWEEP_SHIFTS = tuple(range(-4, 5))  # pixels, each of dy and dx

@@ -1,12 +1,12 @@
 """The equivariance lab run: per-layer equivariance errors, consistency and pictures for the trained models.
 
 `run_equivariance_lab` measures the course CNN (named "CNN") and every other model of the shift study
-(`lib/shift_study.py`) on validation images and writes, under `out_dir`:
+(`lib/studies/shift_study.py`) on validation images and writes, under `out_dir`:
 
 * `equivariance.csv`: `model,layer_index,layer,dy,dx,relative_error` for shifts dy, dx in -4..4
-  (`lib.equivariance.equivariance_sweep`), and `equivariance.png`, the course CNN's errors per layer;
+  (`lib.equivariance.measure.equivariance_sweep`), and `equivariance.png`, the course CNN's errors per layer;
 * `consistency.csv`: `model,consistency,clean_accuracy`, Zhang's consistency under two random shifts
-  of up to 3 pixels per axis (`lib.equivariance.consistency`) and the accuracy on unshifted images;
+  of up to 3 pixels per axis (`lib.equivariance.measure.consistency`) and the accuracy on unshifted images;
 * `feature_maps.png`, `filters.png`, `confusion_matrix.png` and `misclassified.png` of the course CNN.
 """
 from __future__ import annotations
@@ -18,12 +18,13 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from lib.checks import check_positive_int
-from lib.consistency import CONSISTENCY_PAIRS
-from lib.equivariance import EXACT, SWEEP_COLUMNS, consistency, equivariance_sweep
+from lib.equivariance.consistency import CONSISTENCY_PAIRS
+from lib.equivariance.measure import EXACT, SWEEP_COLUMNS, consistency, equivariance_sweep
 from lib.model_evaluation import EVAL_CHUNK_SIZE, accuracy_on
 from lib.model_training import BATCH_SIZE
 from lib.network_base import Module
-from lib.plot_lab import plot_confusion_matrix, plot_equivariance, plot_feature_maps, plot_filters, plot_misclassified
+from lib.plotting.lab import (plot_confusion_matrix, plot_equivariance, plot_feature_maps, plot_filters,
+                              plot_misclassified)
 from lib.utilities import RESULTS_DIR, write_csv
 
 EQUIVARIANCE_CSV, EQUIVARIANCE_PNG = "equivariance.csv", "equivariance.png"

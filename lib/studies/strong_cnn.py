@@ -22,7 +22,7 @@ the convolutions still had a bias (0.9916 / 0.9922 / 0.9919 with it, the same wi
 * Optimizer: Adam, peak learning rate 5e-3, the default betas. Batch 125: it divides the 50,000
   training and 10,000 validation images, as `train` requires.
 * Schedule: the peak rate for the first epoch, then a linear decay to zero over the second
-  (`lib.schedulers.ScheduledOptimizer`, per optimizer step). The high constant rate makes fast
+  (`lib.studies.schedulers.ScheduledOptimizer`, per optimizer step). The high constant rate makes fast
   progress; the decay settles the weights and gives the last half point of accuracy (0.984-0.986
   after the first epoch, 0.991-0.992 after the second). A linear decay over both epochs ended 0.0005 lower.
 * float32 by default: float64 (`python run_strong_conv_experiment.py --dtype float64`) reached
@@ -42,7 +42,7 @@ import numpy as np
 
 from lib.activations import ReLU
 from lib.checks import check_positive_int
-from lib.cli import DTYPES, seed as seed_type
+from lib.cli.options import DTYPES, seed as seed_type
 from lib.convolutions import Conv2d, Flatten
 from lib.dataset_mnist import load_mnist_data
 from lib.losses import CrossEntropyLoss
@@ -53,9 +53,9 @@ from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.normalization import BatchNorm2d
 from lib.optimizers import Adam
-from lib.plot_curves import plot_training_results
+from lib.plotting.curves import plot_training_results
 from lib.pooling import MaxPool2d
-from lib.schedulers import ScheduledOptimizer
+from lib.studies.schedulers import ScheduledOptimizer
 from lib.utilities import RESULTS_DIR, cast_if_wider, save_arrays
 
 MODEL_FILE = "strong_cnn.npz"
@@ -232,7 +232,7 @@ def epochs(text: str) -> int:
 
 
 def strong_argument_parser(description: str) -> argparse.ArgumentParser:
-    """The options of `run_strong_conv_experiment.py`, in the style of `lib.cli.experiment_argument_parser`.
+    """The options of `run_strong_conv_experiment.py`, in the style of `lib.cli.options.experiment_argument_parser`.
 
     Returns:
         A parser with --seed, --dtype (default float32), --epochs, --max_datapoints and --show.

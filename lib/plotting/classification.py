@@ -1,8 +1,8 @@
 """Figures of a trained classifier: its convolution filters, the confusion matrix, the misclassified digits.
 
-Headless-safe like every figure of the library (see `lib.figures`): each is saved as a PNG, under
+Headless-safe like every figure of the library (see `lib.plotting.figures`): each is saved as a PNG, under
 `results/` by default or where the caller says, and a window opens only where one can. The figures
-take a layer or arrays only; `lib.plot_lab` re-exports them beside the equivariance lab's figures.
+take a layer or arrays only; `lib.plotting.lab` re-exports them beside the equivariance lab's figures.
 
 Shape letters: N images, C channels, H, W height and width, F filters, K classes.
 """
@@ -13,11 +13,11 @@ from typing import Optional
 
 import numpy as np
 
-from lib import figures
+from lib.plotting import figures
 from lib.checks import check_positive_int, check_same_length
 from lib.convolutions import Conv2d
-from lib.figures import PathLike, plt
-from lib.plot_helpers import DIFFERENCE_CMAP, no_ticks, png_path
+from lib.plotting.figures import PathLike, plt
+from lib.plotting.helpers import DIFFERENCE_CMAP, no_ticks, png_path
 
 FILTERS_FILE = "conv_filters.png"
 CONFUSION_FILE = "confusion_matrix.png"

@@ -1,6 +1,6 @@
 """What the lab's figures share: where a PNG goes by default, image axes without ticks, the diverging colours.
 
-`lib.plot_lab` (equivariance heatmaps, feature maps) and `lib.plot_classification` (filters,
+`lib.plotting.lab` (equivariance heatmaps, feature maps) and `lib.plotting.classification` (filters,
 confusion matrix, misclassified digits) draw with these, so that their files and colours agree.
 """
 from __future__ import annotations
@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from lib import figures, utilities
-from lib.figures import PathLike
+from lib import utilities
+
+from lib.plotting import figures
+from lib.plotting.figures import PathLike
 
 DIFFERENCE_CMAP = "RdBu_r"  # diverging, for values centred at 0: red > 0 > blue
 

@@ -1,6 +1,6 @@
 """Line figures: the learning curves of `train` and accuracy-against-shift style line plots.
 
-Headless-safe like every figure of the library (see `lib.figures`): PNGs are written atomically
+Headless-safe like every figure of the library (see `lib.plotting.figures`): PNGs are written atomically
 when a path is given, and a window opens only where one can.
 """
 from typing import Dict, Optional, Sequence
@@ -8,8 +8,8 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from lib import figures
-from lib.figures import PathLike, plt
+from lib.plotting import figures
+from lib.plotting.figures import PathLike, plt
 
 
 def plot_learning_curves(train_costs: Sequence[float], train_accuracies: Sequence[float],

@@ -1,7 +1,7 @@
 """Zhang's consistency: how often a model predicts the same class for two random shifts of an image.
 
 Zhang (2019, "Making Convolutional Networks Shift-Invariant Again") measures shift invariance by
-the answer alone: where the per-layer errors of the equivariance lab (`lib.equivariance`, which
+the answer alone: where the per-layer errors of the equivariance lab (`lib.equivariance.measure`, which
 re-exports `consistency`) say where a network stops moving with its input, consistency says how
 often that changes the predicted class. It reads only the model's scores, so any Module that maps
 images to scores can be measured.
@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from lib.checks import check_positive_int
-from lib.layer_outputs import check_images, eval_mode
+from lib.equivariance.layer_outputs import check_images, eval_mode
 from lib.network_base import Module
 from lib.shifts import RandomGenerator, random_offsets, shift_each
 

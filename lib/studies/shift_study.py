@@ -34,7 +34,7 @@ from lib.models import (CONV_LR, GAP_CHANNELS, MLP_LR, create_blurpool_cnn, crea
                         create_maxblurpool_cnn, create_maxpool_cnn, create_mlp)
 from lib.network import Sequential
 from lib.network_base import Module
-from lib.plot_curves import plot_lines
+from lib.plotting.curves import plot_lines
 from lib.shifts import Recentre, augment_with_shifts, shift_images
 from lib.utilities import RESULTS_DIR, write_csv
 

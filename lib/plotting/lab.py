@@ -1,10 +1,10 @@
 """Figures of the equivariance lab: error against shift per layer, feature maps of a shifted digit.
 
-Headless-safe like every figure of the library (see `lib.figures`): each is saved as a PNG, under
+Headless-safe like every figure of the library (see `lib.plotting.figures`): each is saved as a PNG, under
 `results/` by default or where the caller says, and a window opens only where one can. This module
-sits next to `lib.equivariance` (whose comparison `plot_feature_maps` draws). The lab's figures of
+sits next to `lib.equivariance.measure` (whose comparison `plot_feature_maps` draws). The lab's figures of
 the trained classifier (filters, confusion matrix, misclassified digits) live in
-`lib.plot_classification` and are re-exported here, so that the lab takes all its figures from one
+`lib.plotting.classification` and are re-exported here, so that the lab takes all its figures from one
 module.
 
 Shape letters: N images, C channels, H, W height and width.
@@ -14,19 +14,19 @@ from __future__ import annotations
 import math
 from typing import Dict, List, Optional, Sequence, Union
 
-from lib import figures  # first: it selects matplotlib's backend before pyplot is imported
+from lib.plotting import figures  # first: it selects matplotlib's backend before pyplot is imported
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.patches import Rectangle
 
 from lib.checks import check_int_pair, check_positive_int
-from lib.equivariance import EXACT, SWEEP_COLUMNS, MapComparison, compare_feature_maps
-from lib.figures import PathLike, plt
+from lib.equivariance.measure import EXACT, SWEEP_COLUMNS, MapComparison, compare_feature_maps
+from lib.plotting.figures import PathLike, plt
 from lib.network import Sequential
 # Re-exported: the lab takes all its figures from this module.
-from lib.plot_classification import (CONFUSION_FILE, FILTERS_FILE, MISCLASSIFIED_FILE,  # noqa: F401
-                                     plot_confusion_matrix, plot_filters, plot_misclassified)  # noqa: F401
-from lib.plot_helpers import DIFFERENCE_CMAP, no_ticks, png_path
+from lib.plotting.classification import (CONFUSION_FILE, FILTERS_FILE, MISCLASSIFIED_FILE,  # noqa: F401
+                                         plot_confusion_matrix, plot_filters, plot_misclassified)  # noqa: F401
+from lib.plotting.helpers import DIFFERENCE_CMAP, no_ticks, png_path
 from lib.shifts import shift_images
 
 EQUIVARIANCE_FILE = "equivariance.png"
@@ -45,7 +45,7 @@ def plot_equivariance(rows: Sequence[Dict[str, object]], save_path: Optional[Pat
     counts the exact shifts (error < EXACT, 1e-12); nan (nothing to compare) is left white.
 
     Args:
-        rows: rows of `lib.equivariance.equivariance_sweep` (keys `SWEEP_COLUMNS`).
+        rows: rows of `lib.equivariance.measure.equivariance_sweep` (keys `SWEEP_COLUMNS`).
         save_path: `.png` path; None: `results/equivariance.png`.
         show: as in `plot_data`.
         model: the model whose rows to draw; None if the rows hold one model only.
@@ -97,7 +97,7 @@ def plot_feature_maps(model: Sequential, image: np.ndarray, shift: Union[int, Se
     Columns: the original's map, the shifted copy's map, the original's map moved by the cell shift
     (zero fill), and the difference "shifted - moved" in a diverging colour map centred at 0, on the
     scale of the layer's maps; the dashed box marks the cells compared (no padding, no fill band; see
-    `lib.equivariance.valid_window`). Inside it, a layer that moves with the input shows white.
+    `lib.equivariance.measure.valid_window`). Inside it, a layer that moves with the input shows white.
 
     Args:
         model: a Sequential taking (1, C, H, W) images.
