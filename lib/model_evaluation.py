@@ -42,6 +42,27 @@ def accuracy(y_onehot: np.ndarray, predictions: np.ndarray) -> float:
     return float(np.mean(true_class == np.argmax(predictions, axis=-1)))
 
 
+def predict(model: Module, x: np.ndarray, chunk_size: int = EVAL_CHUNK_SIZE) -> np.ndarray:
+    """The model's output for every sample of x, computed `chunk_size` samples at a time.
+
+    Args:
+        model: the module to run (its mode is left unchanged: call `model.eval()` first for inference).
+        x: (N, ...) inputs as the model takes them.
+        chunk_size: samples per forward pass, a positive int (EVAL_CHUNK_SIZE by default).
+
+    Returns:
+        (N, ...) the model's outputs, e.g. (N, 10) class scores, concatenated over the chunks.
+
+    Raises:
+        ValueError: if x holds no samples; TypeError / ValueError if chunk_size is not a positive int.
+    """
+    chunk_size = check_positive_int(chunk_size, "chunk_size")
+    x = np.asarray(x)
+    if x.ndim == 0 or len(x) == 0:
+        raise ValueError(f"predict expects at least one sample in x, got shape {x.shape}")
+    return np.concatenate([model(x[start:start + chunk_size]) for start in range(0, len(x), chunk_size)])
+
+
 def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Module,
              batch_size: int) -> Tuple[float, float]:
     """Accuracy and summed loss of `model` on a data set.
@@ -68,7 +89,7 @@ def evaluate(x_val: np.ndarray, y_val: np.ndarray, model: Module, loss_fn: Modul
     x_val, y_val = np.asarray(x_val), np.asarray(y_val)
     check_batches(x_val, y_val, batch_size, "x_val", "y_val")
     chunk = max(batch_size, EVAL_CHUNK_SIZE // batch_size * batch_size)
-    predictions = np.concatenate([model(x_val[start:start + chunk]) for start in range(0, len(x_val), chunk)])
+    predictions = predict(model, x_val, chunk)
     cost = sum(float(loss_fn(predictions[start:start + batch_size], y_val[start:start + batch_size]))
                for start in range(0, len(x_val), batch_size))
     return accuracy(y_val, predictions), cost

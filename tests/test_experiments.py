@@ -23,8 +23,6 @@ from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.models import create_gap_cnn, save_model
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
-
 SIZES = (500, 100, 100)  # train, validation, test
 
 

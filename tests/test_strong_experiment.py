@@ -25,8 +25,6 @@ from lib.studies.strong_cnn import (BATCH_SIZE, create_strong_cnn, load_strong_c
                                     strong_argument_parser)
 from lib.utilities import load_arrays
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the root scripts
-
 SIZES = (1000, 250, 250)  # train, validation, test: multiples of the batch size 125
 
 
