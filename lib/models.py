@@ -24,13 +24,21 @@ from lib.convolutions import Conv2d, Flatten
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.pooling import BlurPool2d, GlobalAvgPool2d, MaxPool2d
-from lib.utilities import load_arrays, save_arrays
+from lib.utilities import ArrayFileError, load_arrays, save_arrays
 
 LINEAR_UNITS = 30  # hidden units of the course's MLP
 CONV_LR = 0.01  # the learning rates the sheet trains each model with (SGD, momentum 0.9)
 MLP_LR = 0.05
 GAP_CHANNELS = (16, 32, 64)
 LEGACY_KEY = re.compile(r"^\d{2}_")  # array names of model files written before they were named by layer
+RETRAIN = "delete it and train the model again"
+
+
+class ModelFileError(ArrayFileError):
+    """A model file that cannot be loaded into the model: unreadable, or written for another architecture.
+
+    The message names the file, the layer and what differs, and suggests training the model again.
+    """
 
 
 def create_conv_model() -> Module:
@@ -169,25 +177,18 @@ def load_model(model: Module, path) -> Module:
 
     Raises:
         FileNotFoundError: if `path` does not exist.
-        ValueError: if the file holds other layers or arrays of other shapes; the message names the
-            first layer that does not fit.
+        ModelFileError (a ValueError): if the file is not a readable `.npz`, or holds other layers, arrays
+            of other shapes, or arrays that are not real floating-point numbers; the message names the file
+            and the first layer that does not fit.
     """
-    saved = load_arrays(path)
+    try:
+        saved = load_arrays(path)
+    except ArrayFileError as error:
+        raise ModelFileError(f"{error}: {RETRAIN}") from None
     expected = model_arrays(model)
     if saved and all(LEGACY_KEY.match(key) for key in saved):  # written before arrays were named by layer
         saved = dict(zip(expected, (saved[key] for key in sorted(saved))))
-    missing = [key for key in expected if key not in saved]
-    unexpected = [key for key in saved if key not in expected]
-    if missing or unexpected:
-        where = f"layer {missing[0].rsplit('.', 1)[0]} has no saved {missing[0].rsplit('.', 1)[1]!r}" if missing \
-            else f"the file has {unexpected[0]!r}, which the model lacks"
-        raise ValueError(f"{path} was saved from another architecture: {where} "
-                         f"(missing {missing}, unexpected {unexpected})")
-    for key, array in expected.items():
-        if saved[key].shape != array.shape:
-            layer, name = key.rsplit(".", 1)
-            raise ValueError(f"{name!r} of layer {layer} in {path} has shape {saved[key].shape}, "
-                             f"the model expects {array.shape}")
+    _check_model_file(path, saved, expected)
     for layer_name, layer in named_layers(model):
         names = iter(_array_names(layer))
         for p, name in zip(layer.parameters(), names):
@@ -196,6 +197,25 @@ def load_model(model: Module, path) -> Module:
         for (_, array), name in zip(layer.buffers(), names):
             array[...] = saved[f"{layer_name}.{name}"]
     return model
+
+
+def _check_model_file(path, saved: Dict[str, np.ndarray], expected: Dict[str, np.ndarray]) -> None:
+    """Raise ModelFileError naming the first layer whose arrays in the file differ from the model's."""
+    missing = [key for key in expected if key not in saved]
+    unexpected = [key for key in saved if key not in expected]
+    if missing or unexpected:
+        where = f"layer {missing[0].rsplit('.', 1)[0]} has no saved {missing[0].rsplit('.', 1)[1]!r}" if missing \
+            else f"the file has {unexpected[0]!r}, which the model lacks"
+        raise ModelFileError(f"{path} was saved from another architecture: {where} "
+                             f"(missing {missing}, unexpected {unexpected}); {RETRAIN}")
+    for key, array in expected.items():
+        layer, name = key.rsplit(".", 1)
+        if saved[key].shape != array.shape:
+            raise ModelFileError(f"{name!r} of layer {layer} in {path} has shape {saved[key].shape}, "
+                                 f"the model expects {array.shape}; {RETRAIN}")
+        if saved[key].dtype.kind != "f":
+            raise ModelFileError(f"{name!r} of layer {layer} in {path} holds {saved[key].dtype} values, "
+                                 f"the model expects floating-point numbers; {RETRAIN}")
 
 
 def rebuild_and_load(build: Callable[[], Module], path) -> Module:

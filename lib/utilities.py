@@ -9,6 +9,8 @@ import csv
 import io
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Dict, Iterable, Mapping, Sequence, Union
 
@@ -19,6 +21,50 @@ from lib.checks import check_positive_int
 RESULTS_DIR = Path("results")  # where every script writes, relative to the working directory (the course's rule)
 _KIND_KEY = "__kind__"
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+class LibraryError(Exception):
+    """Base of the errors a user fixes without touching code: a missing or broken file, an unusable folder.
+
+    Each message says what is wrong, with which file, and what to do; the root scripts print it as one
+    line (`lib/cli/errors.py`). Every subclass also derives from the built-in type a caller would catch
+    (ValueError, OSError, RuntimeError).
+    """
+
+
+class ArrayFileError(LibraryError, ValueError):
+    """A file that should hold named arrays (`.npz`) cannot be read: truncated, not a zip, or pickled data."""
+
+
+class OutputFolderError(LibraryError, OSError):
+    """The folder results go to cannot be used: a file stands in its place, or it cannot be written."""
+
+
+def ensure_output_folder(folder: PathLike = RESULTS_DIR) -> Path:
+    """Make sure results can be written to `folder` before any work starts: create it if missing.
+
+    Args:
+        folder: the output folder (default `results/` in the working directory).
+
+    Returns:
+        The folder as a Path.
+
+    Raises:
+        OutputFolderError: if a file stands where the folder should be, or the folder cannot be
+            created or written to.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputFolderError(f"{folder} is a file, but results are written to a folder of that name: "
+                                f"rename or remove the file, or run from another working folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=str(folder)):
+            pass
+    except OSError as error:
+        raise OutputFolderError(f"cannot write to the output folder {folder} ({error.strerror or error}): "
+                                f"make it writable, or run from another working folder") from None
+    return folder
 
 
 def one_hot_encoding(y: np.ndarray, num_classes: int) -> np.ndarray:
@@ -158,9 +204,21 @@ def load_arrays(path: PathLike) -> Dict[str, np.ndarray]:
 
     Raises:
         FileNotFoundError: if the file does not exist.
+        ArrayFileError: if it is not a complete `.npz` file of plain arrays (truncated, another format,
+            or arrays that only pickle could read).
     """
-    with np.load(str(path), allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    try:
+        data = np.load(str(path), allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("a single .npy array, not an .npz archive of named arrays")
+        with data:
+            return {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        # numpy's wording for anything it could only unpickle invites loading it unsafely: never suggest that
+        reason = "not an .npz archive of plain arrays" if "pickle" in str(error) else str(error)
+        raise ArrayFileError(f"{path} is not a readable .npz file of arrays ({reason})") from None
 
 
 def save_result(filename: str, obj) -> Path:

@@ -4,13 +4,15 @@ import pytest
 
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
-from lib.models import (create_blurpool_cnn, create_conv_model, create_gap_cnn, create_maxblurpool_cnn,
-                        create_maxpool_cnn, load_model, model_arrays, named_layers, save_model)
+from lib.models import (ModelFileError, create_blurpool_cnn, create_conv_model, create_gap_cnn,
+                        create_maxblurpool_cnn, create_maxpool_cnn, load_model, model_arrays, named_layers,
+                        save_model)
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.normalization import BatchNorm2d
 from lib.pooling import BlurPool2d, MaxPool2d
 from lib.shifts import Recentre
+from lib.utilities import LibraryError, save_arrays
 
 
 def small_bn_model():
@@ -66,6 +68,52 @@ def test_loading_arrays_of_the_wrong_shape_names_the_layer(tmp_path):
     with pytest.raises(ValueError, match=r"'conv_filter' of layer 0.Conv2d in .* has shape \(3, 1, 3, 3\), "
                                          r"the model expects \(4, 1, 3, 3\)"):
         load_model(wider, path)
+
+
+def test_model_file_errors_are_value_errors_the_scripts_print_as_one_line():
+    assert issubclass(ModelFileError, ValueError) and issubclass(ModelFileError, LibraryError)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip", "a single .npy", "pickled"])
+def test_an_unreadable_model_file_names_the_file_and_suggests_retraining(tmp_path, damage):
+    path = save_model(small_bn_model(), tmp_path / "model.npz")
+    content = path.read_bytes()
+    if damage == "truncated":  # a copy killed half-way
+        path.write_bytes(content[:len(content) // 2])
+    elif damage == "not a zip":
+        path.write_bytes(b"hello")
+    elif damage == "a single .npy":
+        with open(path, "wb") as f:
+            np.save(f, np.zeros(3))
+    else:
+        np.savez(path, **{"0.Conv2d.conv_filter": np.array([{}], dtype=object)})
+    with pytest.raises(ModelFileError, match=rf"^{path} is not a readable .npz file of arrays \(.+\): "
+                                             r"delete it and train the model again$") as error:
+        load_model(small_bn_model(), path)
+    assert "allow_pickle" not in str(error.value)  # never invite loading untrusted data unsafely
+
+
+def test_a_model_file_of_another_architecture_suggests_retraining(tmp_path):
+    path = save_model(small_bn_model(), tmp_path / "model.npz")
+    with pytest.raises(ModelFileError, match=r"layer 4.Linear has no saved 'W'.*delete it and train the model again$"):
+        load_model(Sequential(Conv2d(1, 3, 3, 1, 1), ReLU(), MaxPool2d(2), Flatten(), Linear(3 * 4 * 4, 2)), path)
+
+
+def test_a_model_file_holding_integers_names_the_array_and_the_layer(tmp_path):
+    arrays = model_arrays(small_bn_model())
+    arrays["5.Linear.b"] = np.zeros(2, dtype=np.int64)
+    path = save_arrays(tmp_path / "model.npz", arrays)
+    with pytest.raises(ModelFileError, match=r"^'b' of layer 5.Linear in .*model.npz holds int64 values, the model "
+                                             r"expects floating-point numbers; delete it and train the model again$"):
+        load_model(small_bn_model(), path)
+
+
+def test_a_float32_model_file_loads(tmp_path):
+    model = small_bn_model()
+    path = save_arrays(tmp_path / "model.npz", {k: v.astype(np.float32) for k, v in model_arrays(model).items()})
+    loaded = load_model(small_bn_model(), path)
+    assert loaded.modules[0].W.data.dtype == np.float32
+    np.testing.assert_array_equal(loaded.modules[0].W.data, model.modules[0].W.data.astype(np.float32))
 
 
 def test_recentre_as_a_first_layer_trains_like_any_model():

@@ -1,0 +1,99 @@
+"""Specification of `lib.cli.errors.run_script`: how a root script ends when something goes wrong."""
+import numpy as np
+import pytest
+
+from lib.cli.errors import INTERRUPTED_STATUS, run_script
+from lib.utilities import ArrayFileError, LibraryError, OutputFolderError, save_arrays
+
+
+def test_a_library_error_becomes_one_line_on_stderr_and_status_1(capsys):
+    def main():
+        raise ArrayFileError("results/x.npz is not a readable .npz file of arrays (File is not a zip file)")
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main)
+    assert exit_info.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "Error: results/x.npz is not a readable .npz file of arrays (File is not a zip file)\n"
+
+
+def test_other_exceptions_are_bugs_and_keep_their_traceback():
+    def main():
+        raise ZeroDivisionError("a bug")
+
+    with pytest.raises(ZeroDivisionError, match="a bug"):
+        run_script(main)
+
+
+def test_a_plain_value_error_is_not_mistaken_for_the_users_problem():
+    def main():
+        raise ValueError("inside the library")
+
+    with pytest.raises(ValueError, match="inside the library"):
+        run_script(main)
+
+
+def test_argparse_exits_pass_through_unchanged():
+    def main():
+        raise SystemExit(2)
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main)
+    assert exit_info.value.code == 2
+
+
+def test_a_successful_main_returns_normally_and_creates_the_output_folder(tmp_path):
+    calls = []
+    run_script(lambda: calls.append("ran"), tmp_path / "results")
+    assert calls == ["ran"] and (tmp_path / "results").is_dir()
+
+
+def test_a_file_in_place_of_the_output_folder_stops_before_main_runs(tmp_path, capsys):
+    (tmp_path / "results").write_text("not a folder")
+    calls = []
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(lambda: calls.append("ran"), tmp_path / "results")
+    assert exit_info.value.code == 1 and calls == []
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"Error: {tmp_path / 'results'} is a file") and "rename or remove the file" in err
+
+
+def test_output_folder_error_is_a_library_error_and_an_os_error():
+    assert issubclass(OutputFolderError, LibraryError) and issubclass(OutputFolderError, OSError)
+    assert issubclass(ArrayFileError, LibraryError) and issubclass(ArrayFileError, ValueError)
+
+
+def test_ctrl_c_before_anything_is_saved_says_so_with_status_130(tmp_path, capsys):
+    def main():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main, tmp_path)
+    assert exit_info.value.code == INTERRUPTED_STATUS == 130
+    assert capsys.readouterr().err == f"Interrupted: nothing was saved; {tmp_path} is as it was.\n"
+
+
+def test_ctrl_c_names_exactly_the_files_this_run_saved(tmp_path, capsys):
+    save_arrays(tmp_path / "old.npz", {"a": np.zeros(2)})  # written before the run: not reported
+
+    def main():
+        save_arrays(tmp_path / "model.npz", {"a": np.ones(2)})
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main, tmp_path)
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == f"Interrupted: saved {tmp_path / 'model.npz'}; nothing else was saved.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "old.npz"]
+
+
+def test_ctrl_c_in_a_script_that_writes_nothing(capsys):
+    def main():
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(main)
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == "Interrupted: nothing was saved.\n"
