@@ -1,7 +1,7 @@
 """Write the PyTorch reference fixtures for `tests/test_conv_layer.py` (run once, commit the files).
 
 Run from the repository root with Python in a virtual environment that has torch (torch is never
-needed by the library or the tests), e.g. `.venv-torch/bin/python tools/generate_conv_fixtures.py`.
+needed by the library or the tests), e.g. `.venv-torch/bin/python -m tools.generate_conv_fixtures`.
 
 For each configuration it stores, in float64: the input x, the filters W, the bias b, an upstream
 gradient g, PyTorch's output `conv2d(x, W, b, stride, padding)` and the gradients of `sum(out * g)`
@@ -24,11 +24,10 @@ from typing import Dict, List, Tuple
 import numpy as np
 import torch
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `lib` importable
+from lib.convolutions import calculate_conv_output
+from lib.utilities import atomic_write, save_arrays
 
-from lib.convolutions import calculate_conv_output  # noqa: E402
-from lib.utilities import atomic_write, save_arrays  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 OUT_DIR = REPO_ROOT / "tests"
 FIXTURE_FILE = OUT_DIR / "fixtures" / "conv2d.npz"

@@ -3,7 +3,7 @@
 Run from the repository root with a virtual environment that has torch (the library and the tests
 never need it):
 
-    python tools/generate_layer_fixtures.py        # e.g. .venv-torch/bin/python tools/generate_layer_fixtures.py
+    python -m tools.generate_layer_fixtures        # e.g. .venv-torch/bin/python -m tools.generate_layer_fixtures
 
 It writes one file per layer kind to tests/fixtures/: max_pool2d.npz, avg_pool2d.npz, blur_pool2d.npz
 and batch_norm2d.npz, all float64 and pickle-free (read them with `np.load(path, allow_pickle=False)`).

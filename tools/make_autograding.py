@@ -7,23 +7,21 @@ Each entry runs `python -m pytest tests/<file>` from the repository root after t
 `--check` only reports whether the committed file is up to date (exit 1 if not).
 
 Usage:
-    python tools/make_autograding.py [--points 10] [--timeout 10] [--tracked-only] [--check]
-Check the result locally with `python tools/autograde.py`.
+    python -m tools.make_autograding [--points 10] [--timeout 10] [--tracked-only] [--check]
+Check the result locally with `python -m tools.autograde`.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import subprocess
+import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # run as a script: make `lib` importable from any working directory
-    sys.path.insert(0, str(REPO_ROOT))
+from lib.utilities import atomic_write_text
 
-from lib.utilities import atomic_write_text  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PATH = REPO_ROOT / ".github" / "classroom" / "autograding.json"
 SETUP = "pip install -r requirements.txt"
 DEFAULT_POINTS = 10
@@ -69,7 +67,8 @@ def render(config: dict) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Write (or with --check, compare) the autograding config; returns the exit status."""
-    parser = argparse.ArgumentParser(description="Generate .github/classroom/autograding.json from tests/test_*.py.")
+    parser = argparse.ArgumentParser(prog="python -m tools.make_autograding",
+                                     description="Generate .github/classroom/autograding.json from tests/test_*.py.")
     parser.add_argument("--points", type=int, default=DEFAULT_POINTS, help="points per test file (default 10)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_MINUTES,
                         help="minutes per test file, setup included (default 10)")
@@ -84,7 +83,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.check:
         current = CONFIG_PATH.read_text(encoding="utf-8") if CONFIG_PATH.exists() else ""
         if current != text:
-            print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is out of date: run python tools/make_autograding.py")
+            print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is out of date: run python -m tools.make_autograding")
             return 1
         print(f"{CONFIG_PATH.relative_to(REPO_ROOT)} is up to date ({len(files)} test files)")
         return 0
