@@ -141,15 +141,6 @@ def check_real(value, name: str, minimum: float = -math.inf, maximum: Optional[f
     return value
 
 
-def check_non_negative(value, name: str) -> float:
-    """Return `value` as a float if it is a finite number >= 0 (learning rates, momenta, epsilons)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return float(value)
-
-
 def check_real_vector(value, name: str) -> np.ndarray:
     """Return `value` as a new non-empty, finite, 1-D float64 array (a copy: the caller's array is untouched).
 
@@ -192,6 +183,26 @@ def check_batches(x, y, batch_size: int, x_name: str, y_name: str) -> None:
                          f"batch_size ({batch_size})")
 
 
+def check_real_array(value, name: str, owner: Optional[str] = None) -> np.ndarray:
+    """Return `value` as an array after checking that it holds real numbers (integers or floats).
+
+    Args:
+        value: an array or nested sequence of any shape.
+        name: the argument's name, used in the message.
+        owner: the layer or function that takes it, if the message should name it (e.g. "Dropout").
+
+    Raises:
+        TypeError: for bools, complex numbers, strings and objects: "{owner} expects a real-valued
+            input {name}, got dtype ..." or, without an owner, "{name} must be real-valued, got dtype ...".
+    """
+    array = np.asarray(value)
+    dtype = array.dtype
+    if dtype == bool or not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+        problem = f"{name} must be real-valued" if owner is None else f"{owner} expects a real-valued input {name}"
+        raise TypeError(f"{problem}, got dtype {dtype}")
+    return array
+
+
 def check_feature_maps(x, layer: str, channels: Optional[int] = None) -> np.ndarray:
     """Return x as an array after checking that it is a real (N, C, H, W) batch, with `channels` channels if given.
 
@@ -207,8 +218,7 @@ def check_feature_maps(x, layer: str, channels: Optional[int] = None) -> np.ndar
     x = np.asarray(x)
     if x.ndim != 4:
         raise ValueError(f"{layer} expects a 4-D input (N, C, H, W), got a {x.ndim}-D input of shape {x.shape}")
-    if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-        raise TypeError(f"{layer} expects a real-valued input x, got dtype {x.dtype}")
+    check_real_array(x, "x", layer)
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{layer} expected input with {channels} channels, got {x.shape[1]} (input shape {x.shape})")
     return x

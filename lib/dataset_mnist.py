@@ -28,18 +28,13 @@ import numpy as np
 from lib.utilities import atomic_write, one_hot_encoding
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-)
+MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
 NUM_CLASSES = 10
 NUM_TRAIN = 50000  # the first 50,000 training images; the last 10,000 are the validation set
 IMAGE_SIDE = 28
 DOWNLOAD_TIMEOUT_S = 60
 SHAPES_LINE = "Train:\tX {}\ty {}\nVal:\tX {}\ty {}\nTest:\tX {}\ty {}"  # the course's printed line
-
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
+IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049  # the first header integer of an IDX image or label file
 
 
 class MnistFile(NamedTuple):
@@ -83,6 +78,7 @@ TEST_LABELS = MnistFile(
     "ae18e77e031ccde52407f794d123116439864147d33ac992975f85dd4dc42af6",
     "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6")
 MNIST_FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+_SPECS = {spec.name: spec for spec in MNIST_FILES}
 
 PathLike = Union[str, Path]
 
@@ -117,10 +113,10 @@ def load_mnist_data(data_dir: Optional[PathLike] = None) -> Tuple[np.ndarray, ..
         MnistDownloadError (an OSError): a missing file could not be downloaded.
     """
     data_dir = DATA_DIR if data_dir is None else Path(data_dir)
-    x_all = _to_unit_float(read_mnist_file(data_dir / TRAIN_IMAGES.name))  # (60000, 1, 28, 28)
-    y_all = one_hot_encoding(read_mnist_file(data_dir / TRAIN_LABELS.name), NUM_CLASSES)  # (60000, 10)
-    x_test = _to_unit_float(read_mnist_file(data_dir / TEST_IMAGES.name))  # (10000, 1, 28, 28)
-    y_test = one_hot_encoding(read_mnist_file(data_dir / TEST_LABELS.name), NUM_CLASSES)  # (10000, 10)
+    train_images, train_labels, test_images, test_labels = (
+        read_mnist_file(data_dir / spec.name) for spec in MNIST_FILES)
+    x_all, x_test = _to_unit_float(train_images), _to_unit_float(test_images)  # (60000 | 10000, 1, 28, 28)
+    y_all, y_test = (one_hot_encoding(y, NUM_CLASSES) for y in (train_labels, test_labels))  # (60000 | 10000, 10)
 
     x_train, x_val = x_all[:NUM_TRAIN], x_all[NUM_TRAIN:]
     y_train, y_val = y_all[:NUM_TRAIN], y_all[NUM_TRAIN:]
@@ -143,20 +139,14 @@ def read_mnist_file(path: PathLike) -> np.ndarray:
         MnistDownloadError: the file is missing and no mirror delivered a verified copy.
     """
     path = Path(path)
-    spec = _spec_for(path.name)
+    spec = _SPECS.get(path.name)
+    if spec is None:
+        raise ValueError(f"unknown MNIST file {path.name!r}: expected one of {', '.join(_SPECS)}")
     if path.is_file():
         content = _verified_content(path.read_bytes(), spec, str(path), _fix_hint(path))
     else:
         content = _fetch(path, spec)
     return _parse_idx(content, spec)
-
-
-def _spec_for(name: str) -> MnistFile:
-    for spec in MNIST_FILES:
-        if spec.name == name:
-            return spec
-    raise ValueError("unknown MNIST file {!r}: expected one of {}".format(
-        name, ", ".join(spec.name for spec in MNIST_FILES)))
 
 
 def _fix_hint(path: Path) -> str:

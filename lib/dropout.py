@@ -12,7 +12,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from lib.checks import check_backward_grad, check_real, is_int
+from lib.checks import check_backward_grad, check_real, check_real_array, is_int
 from lib.network_base import Module
 
 RngLike = Optional[Union[int, np.random.Generator]]
@@ -78,9 +78,7 @@ class Dropout(Module):
         Raises:
             TypeError: if x is not real-valued.
         """
-        x = np.asarray(x)
-        if x.dtype == bool or not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-            raise TypeError(f"Dropout expects a real-valued input x, got dtype {x.dtype}")
+        x = check_real_array(x, "x", "Dropout")
         self._output_shape = x.shape
         dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
         if not self.training or self.p == 0.0:

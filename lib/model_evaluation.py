@@ -13,7 +13,7 @@ from lib.utilities import cast_if_wider
 # layer outputs stay small enough to be reused memory rather than fresh pages. With the process's
 # default allocation (the course's scripts) 250 was faster than 1000 for the course CNN, the
 # max-pooling CNN and the strong CNN; with freed memory kept (lib/cli/allocator.py, the strong CNN's
-# script) neither was clearly faster (`python benchmarks/bench_eval_chunks.py [--keep-freed-memory]`,
+# script) neither was clearly faster (`python -m benchmarks.bench_eval_chunks [--keep-freed-memory]`,
 # numbers in notes/strong_cnn.md).
 EVAL_CHUNK_SIZE = 250
 

@@ -3,15 +3,17 @@
 Random draws: `train` calls `np.random.shuffle` once per epoch on one index array and draws nothing
 else, so the course's expected numbers are reproduced exactly.
 """
+from __future__ import annotations
+
 import sys
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
 from lib.checks import check_batches, check_positive_int
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import accuracy, evaluate
-from lib.network_base import Module
+from lib.network_base import Module, Parameter
 from lib.optimizers import SGD
 from lib.utilities import cast_if_wider
 
@@ -110,29 +112,44 @@ def _run_epoch(model: Module, loss_fn: Module, optimizer, x: np.ndarray, y: np.n
 
 
 def fit(model: Module, lr: float, data: Tuple[np.ndarray, ...], dtype=np.float64, num_epochs: int = NUM_EPOCHS,
-        batch_size: int = BATCH_SIZE, momentum: float = MOMENTUM, progress: Optional[bool] = None) -> Results:
-    """Train `model` with the course's recipe: cross-entropy, SGD with momentum, `train`'s loop.
+        batch_size: int = BATCH_SIZE, momentum: float = MOMENTUM, progress: Optional[bool] = None,
+        optimizer: Optional[Callable[[List[Parameter], float], object]] = None) -> Results:
+    """Train `model` with the course's recipe: cross-entropy, SGD with momentum (or `optimizer`), `train`'s loop.
 
     The parameters are cast to `dtype` once here, and so is data that would otherwise pull the
-    computation to a wider type (float64 labels in a float32 run); see `cast_if_wider`.
+    computation to a wider type (float64 labels in a float32 run); see `cast_if_wider`. The
+    optimizer is built after the cast, so its state (momentum, Adam's moments) has the parameters' dtype.
 
     Args:
         model: the model to train (its parameters are cast to `dtype`).
-        lr: learning rate of SGD.
+        lr: learning rate (the peak rate of a scheduled optimizer).
         data: `(x_train, y_train, x_val, y_val)` in the shapes the model expects.
         dtype: float dtype of the computation (np.float64 or np.float32).
         num_epochs: passes over the training data.
         batch_size: samples per mini-batch.
-        momentum: SGD's momentum.
+        momentum: SGD's momentum (the default optimizer's only).
         progress: progress display of `train` (None: only on a terminal).
+        optimizer: `optimizer(params, lr)` builds another optimizer from the cast parameters, e.g.
+            `lambda params, lr: Adam(params, lr=lr)`; None (the default) builds
+            `SGD(params, lr=lr, momentum=momentum)`.
 
     Returns:
         `train`'s `(train_costs, train_accuracies, eval_costs, eval_accuracies)`.
+
+    Raises:
+        ValueError: if `data` is not four arrays (and as `train` raises).
+        TypeError: if `optimizer` is neither None nor callable.
     """
     if not isinstance(data, (tuple, list)) or len(data) != 4:
         raise ValueError("data must be a tuple (x_train, y_train, x_val, y_val)")
+    if optimizer is not None and not callable(optimizer):
+        raise TypeError("optimizer must be a function optimizer(params, lr) that builds the optimizer, "
+                        f"got {type(optimizer).__name__}")
     model.to(dtype)
     x_train, y_train, x_val, y_val = (cast_if_wider(a, dtype) for a in data)
-    optimizer = SGD(model.parameters(), lr=lr, momentum=momentum)
-    return train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size,
+    if optimizer is None:
+        built = SGD(model.parameters(), lr=lr, momentum=momentum)
+    else:
+        built = optimizer(model.parameters(), lr)
+    return train(model, CrossEntropyLoss(), built, x_train, y_train, x_val, y_val, num_epochs, batch_size,
                  progress=progress, skip_input_grad=True)

@@ -4,7 +4,7 @@ from typing import Iterable, List, Optional
 
 import numpy as np
 
-from lib.checks import check_non_negative
+from lib.checks import check_real
 from lib.network_base import Parameter
 
 
@@ -18,7 +18,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1.0):
         self._params = _as_parameter_list(params)
-        self.lr = check_non_negative(lr, "lr")
+        self.lr = check_real(lr, "lr", minimum=0.0)
 
     def zero_grad(self) -> None:
         """Replace every parameter's gradient by zeros (gradients otherwise accumulate)."""
@@ -40,9 +40,7 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Parameter], lr: float = 1.0, momentum: Optional[float] = None):
         super().__init__(params, lr)
         if momentum is not None:
-            momentum = check_non_negative(momentum, "momentum")
-            if momentum >= 1:
-                raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+            momentum = check_real(momentum, "momentum", minimum=0.0, maximum=1.0, below_maximum=True)
         self.momentum = momentum
         if self.momentum:
             for p in self._params:
@@ -77,11 +75,9 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (b1, b2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if check_non_negative(beta, f"betas[{i}]") >= 1:
-                raise ValueError(f"betas[{i}] must lie in [0, 1), got {beta}")
-        self.betas = tuple(float(b) for b in betas)
-        self.eps = check_non_negative(eps, "eps")
+        self.betas = tuple(check_real(beta, f"betas[{i}]", minimum=0.0, maximum=1.0, below_maximum=True)
+                           for i, beta in enumerate(betas))
+        self.eps = check_real(eps, "eps", minimum=0.0)
         self.t = 0
         for p in self._params:
             p.state_dict["s"] = np.zeros_like(p.data)

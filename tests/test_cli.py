@@ -1,11 +1,12 @@
 """Specification of the experiment scripts' shared command line: bad values stop before any work."""
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from lib.cli.options import experiment_argument_parser
+from lib.cli.options import epochs, experiment_argument_parser, max_datapoints
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,3 +41,20 @@ def test_json_output_in_a_missing_directory_or_a_directory_is_refused_before_tra
                                 cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=60)
         assert result.returncode == 2
         assert message in result.stderr and "Training set size" not in result.stdout
+
+
+def test_the_datapoints_type_follows_the_batch_size_it_is_made_for():
+    parse_125 = max_datapoints(125)
+    assert parse_125("250") == 250
+    message = "--max_datapoints must be a multiple of the batch size 125 between 125 and 50000, got 300"
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse_125("300")
+    assert max_datapoints()("300") == 300  # the course's batch of 50
+
+
+@pytest.mark.parametrize("text, message", [("0", "--epochs must be at least 1, got 0"),
+                                           ("1.5", "--epochs must be an integer, got '1.5'")])
+def test_epochs_must_be_a_positive_integer(text, message):
+    assert epochs("3") == 3
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        epochs(text)

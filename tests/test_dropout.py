@@ -165,6 +165,13 @@ def test_bad_rng(rng, error, match):
         Dropout(0.5, rng=rng)
 
 
+@pytest.mark.parametrize("x", [np.ones(3, dtype=complex), np.zeros((2, 2), dtype=bool), np.array(["a", "b"]),
+                               np.array([1, None], dtype=object)])
+def test_non_real_inputs_are_refused_with_their_dtype(x):
+    with pytest.raises(TypeError, match=f"Dropout expects a real-valued input x, got dtype {x.dtype}"):
+        Dropout(0.5, rng=0)(x)
+
+
 def test_bad_inputs_and_backward_misuse():
     layer = Dropout(0.5, rng=17)
     with pytest.raises(TypeError, match="Dropout expects a real-valued input x, got dtype complex128"):

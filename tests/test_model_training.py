@@ -5,10 +5,11 @@ import pytest
 from lib import model_evaluation
 from lib.activations import ReLU
 from lib.losses import CrossEntropyLoss
-from lib.model_evaluation import accuracy, evaluate
+from lib.dropout import Dropout
+from lib.model_evaluation import accuracy, evaluate, predict
 from lib.model_training import fit, train
 from lib.network import Linear, Sequential
-from lib.optimizers import SGD
+from lib.optimizers import SGD, Adam
 from lib.utilities import one_hot_encoding
 
 
@@ -42,6 +43,46 @@ def test_evaluate_returns_accuracy_first_and_the_summed_batch_losses(monkeypatch
     monkeypatch.setattr(model_evaluation, "EVAL_CHUNK_SIZE", 20)  # chunking must not change anything
     acc_chunked, cost_chunked = evaluate(x, y, model, loss, batch_size=10)
     assert (acc_chunked, cost_chunked) == pytest.approx((acc, cost), rel=1e-12)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 20, 60, 1000])
+def test_predict_in_chunks_gives_the_outputs_of_one_pass(chunk_size):
+    x, _ = make_problem()
+    model = make_model()
+    np.testing.assert_allclose(predict(model, x, chunk_size), model(x), rtol=1e-14, atol=0)
+    assert predict(model, x, chunk_size).shape == (60, 2)
+
+
+def test_predict_leaves_the_mode_of_every_module_unchanged():
+    x, _ = make_problem()
+    np.random.seed(0)
+    model = Sequential(Linear(4, 8), Dropout(0.5, rng=0), Linear(8, 2))
+    model.eval()
+    expected = model(x)
+    np.testing.assert_array_equal(predict(model, x, 25), expected)  # eval mode: no dropout, deterministic
+    assert not model.training and not any(module.training for module in model.modules)
+    model.train()
+    predict(model, x, 25)
+    assert model.training and all(module.training for module in model.modules)
+    assert model.modules[1].input_cache is not None  # it ran in training mode: dropout drew a mask
+
+
+@pytest.mark.parametrize("chunk_size, error, match", [
+    (0, ValueError, "chunk_size must be a positive int, got 0"),
+    (-5, ValueError, "chunk_size must be a positive int, got -5"),
+    (2.5, TypeError, "chunk_size must be a positive int, got 2.5"),
+    (True, TypeError, "chunk_size must be a positive int, got True"),
+    (None, TypeError, "chunk_size must be a positive int, got None"),
+])
+def test_predict_refuses_a_bad_chunk_size(chunk_size, error, match):
+    x, _ = make_problem()
+    with pytest.raises(error, match=match):
+        predict(make_model(), x, chunk_size)
+
+
+def test_predict_refuses_an_empty_input():
+    with pytest.raises(ValueError, match=r"predict expects at least one sample in x, got shape \(0, 4\)"):
+        predict(make_model(), np.zeros((0, 4)))
 
 
 def test_evaluate_rejects_a_size_not_divisible_by_the_batch_size():
@@ -185,3 +226,49 @@ def test_train_calls_the_models_backward_and_fit_skips_the_input_gradient(monkey
     calls.clear()
     fit(make_model(), 0.1, (x[:20], y[:20], x[20:30], y[20:30]), num_epochs=1, batch_size=10, progress=False)
     assert calls == []  # fit asks for backward_params: the input gradient is never computed
+
+
+def run_fit(**kwargs):
+    x, y = make_problem()
+    model = make_model()
+    np.random.seed(3)  # the shuffles' stream, as in the references below
+    return model, fit(model, 0.1, (x[:40], y[:40], x[40:], y[40:]), num_epochs=2, batch_size=10, progress=False,
+                      **kwargs)
+
+
+def test_fit_by_default_trains_with_sgd_and_the_courses_momentum():
+    x, y = make_problem()
+    _, by_fit = run_fit()
+    model = make_model()
+    np.random.seed(3)
+    by_train = train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1, momentum=0.9),
+                     x[:40], y[:40], x[40:], y[40:], 2, 10, progress=False)
+    for a, b in zip(by_fit, by_train):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_builds_the_given_optimizer_from_the_cast_parameters():
+    built = []
+
+    def adam(params, lr):
+        built.append(Adam(params, lr=lr))
+        return built[-1]
+
+    x, y = make_problem()
+    model, by_fit = run_fit(optimizer=adam, dtype=np.float32)
+    assert len(built) == 1 and built[0].lr == 0.1 and built[0]._params == model.parameters()
+    assert all(p.data.dtype == np.float32 and p.state_dict["s"].dtype == np.float32 for p in model.parameters())
+    reference = make_model().to(np.float32)
+    np.random.seed(3)
+    by_train = train(reference, CrossEntropyLoss(), Adam(reference.parameters(), lr=0.1),
+                     x[:40].astype(np.float32), y[:40].astype(np.float32), x[40:].astype(np.float32),
+                     y[40:].astype(np.float32), 2, 10, progress=False)
+    for a, b in zip(by_fit, by_train):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fit_refuses_an_optimizer_that_is_already_built():
+    model = make_model()
+    with pytest.raises(TypeError, match=r"optimizer must be a function optimizer\(params, lr\) that builds the "
+                                        r"optimizer, got SGD"):
+        run_fit(optimizer=SGD(model.parameters(), lr=0.1))

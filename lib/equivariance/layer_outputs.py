@@ -14,6 +14,7 @@ from typing import Iterator, List
 
 import numpy as np
 
+from lib.checks import check_real_array
 from lib.network import Sequential
 from lib.network_base import Module
 
@@ -63,7 +64,4 @@ def check_images(images) -> np.ndarray:
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[0] == 0:
         raise ValueError(f"images must have shape (N, C, H, W) with N >= 1, got shape {images.shape}")
-    if images.dtype == bool or not np.issubdtype(images.dtype, np.number) \
-            or np.issubdtype(images.dtype, np.complexfloating):
-        raise TypeError(f"images must be real-valued, got dtype {images.dtype}")
-    return images
+    return check_real_array(images, "images")

@@ -2,7 +2,7 @@
 
 Shape letters: N = batch size, C = channels.
 
-The recipe and why. Accuracies over seeds 0, 1, 2 (`python benchmarks/bench_strong.py --seeds 0 1 2`):
+The recipe and why. Accuracies over seeds 0, 1, 2 (`python -m benchmarks.bench_strong --seeds 0 1 2`):
 validation 0.9908 / 0.9914 / 0.9917 after the second epoch, test 0.9923 / 0.9924 / 0.9920. The
 alternatives were tried in PyTorch with the same initialisation (three seeds each, float32), while
 the convolutions still had a bias (0.9916 / 0.9922 / 0.9919 with it, the same within the spread):
@@ -29,8 +29,8 @@ the convolutions still had a bias (0.9916 / 0.9922 / 0.9919 with it, the same wi
   0.9919 for seed 0 (float32: 0.9908) in 1.5 times the time (51.7 s against 34.1 s, one run each);
   the layers are memory-bound at these sizes.
 
-Everything runs through the course's `train` (its printed lines and its one `np.random.shuffle`
-per epoch); the scheduled optimizer takes the optimizer's place.
+Everything runs through `fit` and so the course's `train` (its printed lines and its one
+`np.random.shuffle` per epoch); the scheduled Adam takes the place of `fit`'s SGD.
 """
 from __future__ import annotations
 
@@ -42,21 +42,20 @@ import numpy as np
 
 from lib.activations import ReLU
 from lib.checks import check_positive_int
-from lib.cli.options import DTYPES, seed as seed_type
+from lib.cli import options
 from lib.convolutions import Conv2d, Flatten
-from lib.dataset_mnist import load_mnist_data
-from lib.losses import CrossEntropyLoss
+from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, load_mnist_data
 from lib.model_evaluation import accuracy_on
-from lib.model_training import Results, train
+from lib.model_training import Results, fit
 from lib.models import rebuild_and_load, save_model
 from lib.network import Linear, Sequential
-from lib.network_base import Module
+from lib.network_base import Module, Parameter
 from lib.normalization import BatchNorm2d
 from lib.optimizers import Adam
 from lib.plotting.curves import plot_training_results
 from lib.pooling import MaxPool2d
 from lib.studies.schedulers import ScheduledOptimizer
-from lib.utilities import RESULTS_DIR, cast_if_wider, save_arrays
+from lib.utilities import RESULTS_DIR, save_arrays
 
 MODEL_FILE = "strong_cnn.npz"
 CURVES_FILE = "strong_learning_curves.png"
@@ -69,9 +68,6 @@ BATCH_SIZE = 125
 PEAK_LR = 5e-3
 DECAY_FRACTION = 0.5  # the second half of the run (the second epoch) decays linearly to zero
 DTYPE = "float32"
-NUM_TRAIN = 50000  # the whole training split
-IMAGE_SIDE = 28
-NUM_CLASSES = 10
 
 
 class StrongRun(NamedTuple):
@@ -148,13 +144,13 @@ def train_strong_cnn(data: Tuple[np.ndarray, ...], seed: Optional[int] = 0, dtyp
     """
     if seed is not None:
         np.random.seed(seed)
-    model = create_strong_cnn().to(dtype)
-    x_train, y_train, x_val, y_val = (cast_if_wider(a, dtype) for a in data)
-    steps = total_steps(len(x_train), num_epochs)
-    optimizer = ScheduledOptimizer(Adam(model.parameters(), lr=PEAK_LR), steps, DECAY_FRACTION)
-    # The gradient w.r.t. the images is never used: skip it (PyTorch does not compute it either).
-    results = train(model, CrossEntropyLoss(), optimizer, x_train, y_train, x_val, y_val, num_epochs, BATCH_SIZE,
-                    progress=progress, skip_input_grad=True)
+    model = create_strong_cnn()
+    steps = total_steps(len(data[0]), num_epochs)
+
+    def scheduled_adam(params: List[Parameter], lr: float) -> ScheduledOptimizer:
+        return ScheduledOptimizer(Adam(params, lr=lr), steps, DECAY_FRACTION)
+
+    results = fit(model, PEAK_LR, data, dtype, num_epochs, BATCH_SIZE, progress=progress, optimizer=scheduled_adam)
     return model, results
 
 
@@ -208,29 +204,6 @@ def load_strong_cnn(path: Path) -> Module:
     return rebuild_and_load(create_strong_cnn, path)
 
 
-def datapoints(text: str) -> int:
-    """argparse type of --max_datapoints: a multiple of the batch size between BATCH_SIZE and 50000."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--max_datapoints must be an integer, got {text!r}") from None
-    if not BATCH_SIZE <= value <= NUM_TRAIN or value % BATCH_SIZE:
-        raise argparse.ArgumentTypeError(f"--max_datapoints must be a multiple of the batch size {BATCH_SIZE} "
-                                         f"between {BATCH_SIZE} and {NUM_TRAIN}, got {value}")
-    return value
-
-
-def epochs(text: str) -> int:
-    """argparse type of --epochs: a positive integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--epochs must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--epochs must be at least 1, got {value}")
-    return value
-
-
 def strong_argument_parser(description: str) -> argparse.ArgumentParser:
     """The options of `run_strong_conv_experiment.py`, in the style of `lib.cli.options.experiment_argument_parser`.
 
@@ -238,13 +211,11 @@ def strong_argument_parser(description: str) -> argparse.ArgumentParser:
         A parser with --seed, --dtype (default float32), --epochs, --max_datapoints and --show.
     """
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seed", type=seed_type, default=0, help="Seed of numpy's global random stream. Default 0.")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default=DTYPE,
-                        help=f"Floating-point type of parameters and data. Default {DTYPE}.")
-    parser.add_argument("--epochs", type=epochs, default=NUM_EPOCHS,
+    options.add_seed_and_dtype(parser, DTYPE)
+    parser.add_argument("--epochs", type=options.epochs, default=NUM_EPOCHS,
                         help=f"Passes over the training data; the learning-rate schedule stretches to fit. "
                              f"Default {NUM_EPOCHS}.")
-    parser.add_argument("--max_datapoints", type=datapoints, default=NUM_TRAIN,
+    parser.add_argument("--max_datapoints", type=options.max_datapoints(BATCH_SIZE), default=NUM_TRAIN,
                         help=f"Use only the first images of each split (a multiple of {BATCH_SIZE}). "
                              f"Default {NUM_TRAIN}, all of them.")
     parser.add_argument("--show", action="store_true", help="Also show the learning curves in a window.")
