@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from lib.cli.errors import run_script
 from lib.dataset_mnist import load_mnist_data
 from lib.plot_images import plot_data
 
@@ -38,4 +39,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main, SAMPLES_PATH.parent)

@@ -3,6 +3,7 @@
 Writes the trained parameters to results/conv_model.npz (no pickle) and the learning curves to
 results/conv_learning_curves.png.
 """
+from lib.cli.errors import run_script
 from lib.cli.options import DTYPES, experiment_argument_parser
 from lib.experiments import CURVES_FILE, RESULTS_DIR, RESULTS_FILE, run_conv_experiment
 
@@ -17,4 +18,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main, RESULTS_DIR)

@@ -4,6 +4,8 @@ from typing import List, Optional
 
 import numpy as np
 
+from lib.cli.errors import run_script
+from lib.cli.options import seed
 from lib.convolutions import Conv2d
 
 
@@ -14,7 +16,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         argv: command-line arguments (default: sys.argv[1:]); `--seed S` seeds np.random first.
     """
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seed", type=int, default=None, help="seed of np.random (default: unseeded)")
+    parser.add_argument("--seed", type=seed, default=None, help="seed of np.random (default: unseeded)")
     args = parser.parse_args(argv)
     if args.seed is not None:
         np.random.seed(args.seed)
@@ -26,4 +28,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main)

@@ -9,8 +9,10 @@ and .npz. Freed memory is kept for reuse (`lib/cli/allocator.py`), which spares 
 of the arrays every training step allocates anew.
 """
 from lib.cli.allocator import keep_freed_memory
+from lib.cli.errors import run_script
 from lib.cli.options import DTYPES
 from lib.studies.strong_cnn import run_strong_conv_experiment, strong_argument_parser
+from lib.utilities import RESULTS_DIR
 
 
 def main():
@@ -22,4 +24,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main, RESULTS_DIR)

@@ -1,6 +1,7 @@
 """Print the output size of a 2-D convolution for the course's example (7x7 input, 3x3 kernel, padding 2)."""
 import argparse
 
+from lib.cli.errors import run_script
 from lib.convolutions import calculate_conv_output
 
 
@@ -20,4 +21,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     argparse.ArgumentParser(description=__doc__).parse_args()  # --help; rejects unknown options
-    main()
+    run_script(main)

@@ -11,6 +11,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from lib.cli.errors import run_script
 from lib.cross_correlation_1d import PenAndPaperSolution, solve_pen_and_paper
 
 FactorPairs = List[Tuple[float, float]]  # the products of one written-out sum
@@ -93,4 +94,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     argparse.ArgumentParser(description=__doc__).parse_args()  # --help; rejects unknown options
-    main()
+    run_script(main)

@@ -25,7 +25,7 @@ from urllib.request import urlopen
 
 import numpy as np
 
-from lib.utilities import atomic_write, one_hot_encoding
+from lib.utilities import LibraryError, atomic_write, one_hot_encoding
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/")
@@ -83,11 +83,11 @@ _SPECS = {spec.name: spec for spec in MNIST_FILES}
 PathLike = Union[str, Path]
 
 
-class MnistFileError(ValueError):
+class MnistFileError(LibraryError, ValueError):
     """An MNIST file is truncated, corrupt or not the expected IDX file; the message says how to fix it."""
 
 
-class MnistDownloadError(OSError):
+class MnistDownloadError(LibraryError, OSError):
     """A missing MNIST file could not be fetched from any mirror."""
 
 
