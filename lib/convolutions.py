@@ -6,14 +6,12 @@ Shape letters used in comments and docstrings:
     KH, KW = kernel height and width, OH, OW = output height and width,
     P = OH * OW * N (number of output positions over the whole batch).
 
-How `Conv2d` computes: `im2col` (lib/kernels.py) copies every patch of the padded input, kept batch
-innermost as (C, HP, WP, N), into a (C*KH*KW, P) matrix; one `np.matmul` with the (F, C*KH*KW)
-weights gives the (F, OH, OW, N) output, returned as an (N, F, OH, OW) view. Feeding that view to
-the next layer (ReLU keeps the layout, the next Conv2d pads it with one nearly contiguous copy)
-keeps a network in the fast layout without any extra transposing copy. Backward is the same
-product transposed, and `col2im_add` adds the patch gradients back onto the input, a block of output
-rows at a time. Small products run as one BLAS call per output row, large ones as one call
-(`ROW_PRODUCT_MAX_MACS`).
+`Conv2d` computes the convolution as one matrix product: `im2col` copies every window of the padded
+input into a column of a (C*KH*KW, P) matrix, and the (F, C*KH*KW) filter matrix times it is the
+output. The textbook version, the exercise's two loops over the output positions, is one import
+away: `from lib.naive_layers import conv2d_forward_naive, conv2d_backward_naive`. How the product
+is made fast (memory layout, blocks, reused buffers, BLAS call sizes) is `lib/kernels.py`'s
+business, explained there once; the layer reads without it.
 """
 from __future__ import annotations
 
@@ -23,7 +21,8 @@ import numpy as np
 
 from lib.checks import (IntPair, check_backward_grad, check_bool, check_feature_maps, check_int, check_int_pair,
                         check_positive_int)
-from lib.kernels import col2im_add, im2col, pad_batch_inner, unpad_to_batch_first
+from lib.kernels import (Scratch, im2col, im2col_matmul, matmul_col2im, pad_batch_inner, unpad_to_batch_first,
+                         weight_grad_matmul)
 from lib.network_base import Module, Parameter
 
 
@@ -76,60 +75,24 @@ def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int]
     return output
 
 
-# A product is split into one BLAS call per output row when each of those calls has at most this
-# many multiply-adds: OpenBLAS runs such small products with its small-matrix kernels, without
-# packing and on the calling thread, which measured 1.2-3.5x faster than one large call for the
-# course's layers and for a first layer with one input channel (`benchmarks/bench_conv.py
-# --products`); larger products are faster as one call, which OpenBLAS spreads over the cores.
-ROW_PRODUCT_MAX_MACS = 1_000_000
-# Backward builds the patch gradient a block of output rows at a time, about this many bytes, and
-# adds each block back onto the input while it is still in the cache (`col2im_add`); a forward in
-# evaluation mode builds the patch matrix in such blocks too. A large temporary array costs more
-# than its copy: the kernel hands out and zeroes fresh pages for it on every call.
-BLOCK_BYTES = 4 << 20
-
-
-def _by_output_row(matrix: np.ndarray, out_h: int) -> np.ndarray:
-    """View a (K, P) matrix, P = OH*OW*N, as a stack of OH matrices (OH, K, OW*N), one per output row.
-
-    `np.matmul` on such stacks runs one BLAS product per output row, still in a single numpy call.
-    For small matrices that is faster than one (K, P) product: each product is small enough for
-    OpenBLAS to keep it on the calling thread and in the cache, where one product would wake a second
-    thread for a fraction of a millisecond of work (notes/conv.md). `matrix` may be a column block of
-    a larger matrix (a strided view).
-    """
-    return matrix.reshape(matrix.shape[0], out_h, -1).transpose(1, 0, 2)  # (OH, K, OW*N) view
-
-
-def _rows_per_block(row_bytes: int, out_h: int) -> int:
-    """How many output rows of `row_bytes` bytes each fill a block of about BLOCK_BYTES (at least 1, at most OH)."""
-    return max(1, min(out_h, BLOCK_BYTES // max(1, row_bytes)))
-
-
-def _stack(matrix: np.ndarray, out_h: int, by_row: bool) -> np.ndarray:
-    """The (S, K, P / S) stack `np.matmul` multiplies: one matrix per output row (`_by_output_row`) or the whole."""
-    return _by_output_row(matrix, out_h) if by_row else matrix[np.newaxis]  # (OH, K, OW*N) or (1, K, P) view
-
-
 class Conv2d(Module):
     """2-D convolution layer (cross-correlation, no kernel flip), PyTorch layout, vectorized.
 
     `y[n, f, i, j] = b[f] + sum_{c, u, v} W[f, c, u, v] * xp[n, c, i*SH + u, j*SW + v]`, where `xp`
-    is x zero-padded by `pad` on both sides of H and W.
+    is x zero-padded by `pad` on both sides of H and W. As matrices: every window of xp is a column
+    of `im2col(xp)` (C*KH*KW, P), every filter a row of `W_matrix` (F, C*KH*KW), and
+    `y = W_matrix @ im2col(xp) + b`. Backward: `W.grad += grad @ im2col(xp)^T`, `b.grad += grad`
+    summed over N, OH and OW, and `dx = col2im(W_matrix^T @ grad)` (every window's gradient added
+    back where the window was read). `lib.naive_layers.conv2d_forward_naive` computes the same with
+    two loops over the output positions.
 
     The course's initialisation, in this order (it fixes the global random stream):
     `W = np.random.randn(out_channels, in_channels, *kernel_size) * 0.1` (the only random draw),
     then `b = zeros((out_channels, 1, 1))`.
 
-    Memory, in elements, beyond x, the output and the returned gradient: forward keeps the padded
-    input N*C*HP*WP (it is `input_cache`; none without padding). A training forward builds the patch
-    matrix C*KH*KW*P, P = OH*OW*N, about KH*KW / (SH*SW) times the input, which backward needs; an
-    evaluation forward builds it a block of output rows at a time (about BLOCK_BYTES). Backward adds
-    a copy of the output gradient F*P (none when the gradient already has the layout of this layer's
-    output) and an (OH or 1, F, C*KH*KW) stack of weight-gradient parts, then allocates the padded input
-    gradient N*C*HP*WP (the returned gradient is a view of it) and builds the patch gradient in
-    blocks of output rows. The patch matrix and all blocks live in one scratch buffer the layer keeps
-    between calls (the largest of them; see `_scratch_buffer`).
+    Memory beyond x, the output and the returned gradient: the padded input (`input_cache`; none
+    without padding), in training the patch matrix (about KH*KW / (SH*SW) times the input) until
+    backward, a copy of the output gradient, and the padded input gradient (lib/kernels.py).
 
     Attributes:
         in_channels, out_channels: C and F.
@@ -170,30 +133,11 @@ class Conv2d(Module):
         self.kernel_size, self.stride, self.pad = kernel_size, stride, padding
         w = np.random.randn(out_channels, in_channels, *kernel_size) * 0.1  # (F, C, KH, KW)
         self.W = Parameter(w, name="conv_filter")
-        bias = check_bool(bias, "bias")
-        self.b = Parameter(np.zeros((out_channels, 1, 1)), name="conv_bias") if bias else None  # (F, 1, 1)
-        self._patches = None  # (C*KH*KW, P) patch matrix of the last training forward (a view of _scratch)
-        self._scratch = None  # the buffer behind the patch matrix and the blocks (see _scratch_buffer)
+        self.b = Parameter(np.zeros((out_channels, 1, 1)), name="conv_bias") if check_bool(bias, "bias") else None
+        self._patches = None  # im2col(xp) of the last training forward, for the weight gradient
+        self._scratch = Scratch()  # memory for im2col and the patch gradient, reused from call to call
         self._dtype = None  # compute dtype of the last forward
         self._output_shape = None  # (N, F, OH, OW) of the last forward, which backward's grad must have
-        self._by_row = True  # whether the last forward's products ran one per output row
-
-    def __repr__(self) -> str:
-        return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
-                f"stride={self.stride},pad={self.pad}" + (")" if self.b is not None else ",bias=False)"))
-
-    def parameters(self) -> Tuple[Parameter, ...]:
-        """Return `(W, b)`, or `(W,)` without a bias."""
-        return (self.W, self.b) if self.b is not None else (self.W,)
-
-    def _compute_output_shape(self, input_shape: Sequence[int]) -> Tuple[int, int, int, int]:
-        """Output shape `(N, F, OH, OW)` for an input of shape `(N, C, H, W)`.
-
-        Raises:
-            ValueError: if the kernel does not fit the padded input (from `calculate_conv_output`).
-        """
-        h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
-        return int(input_shape[0]), self.out_channels, h, w
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Cross-correlate x with the filters and add the bias: `out = W_matrix @ im2col(x_padded) + b`.
@@ -212,41 +156,23 @@ class Conv2d(Module):
             TypeError: if x is not numeric.
         """
         x = check_feature_maps(x, "Conv2d", self.in_channels)
-        try:
-            n, f, oh, ow = self._compute_output_shape(x.shape)
-        except ValueError as error:  # the kernel does not fit: say which input and layer
-            raise ValueError(f"{self} cannot be applied to an input of shape {x.shape}: {error}") from None
+        n, f, oh, ow = self._compute_output_shape(x.shape)
         dtype = np.result_type(x.dtype, self.W.data.dtype)
-        xp = pad_batch_inner(x, self.pad)  # (C, HP, WP, N)
+        xp = pad_batch_inner(x, self.pad)  # (C, HP, WP, N): zero-padded, batch innermost
         self.input_cache = x if self.pad == (0, 0) else xp.transpose(3, 0, 1, 2)  # (N, C, HP, WP)
-        weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # (F, C*KH*KW)
-        k = weights.shape[1]
-        self._by_row = f * k * ow * n <= ROW_PRODUCT_MAX_MACS  # multiply-adds of one output row
-        out = np.empty((f, oh * ow * n), dtype=dtype)  # (F, P)
-        if self.training:  # one patch matrix, kept for the weight gradient
-            patches = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype,
-                             out=self._scratch_buffer(k * oh * ow * n, dtype))  # (C*KH*KW, P)
-            np.matmul(weights, _stack(patches, oh, self._by_row), out=_stack(out, oh, self._by_row))
-        else:  # nothing to keep: a block of output rows at a time
-            patches = None
-            rows = _rows_per_block(k * ow * n * np.dtype(dtype).itemsize, oh)
-            buffer = self._scratch_buffer(k * rows * ow * n, dtype)
-            for first in range(0, oh, rows):
-                last = min(oh, first + rows)
-                block = im2col(xp, self.kernel_size, self.stride, (oh, ow), dtype, (first, last), buffer)
-                np.matmul(weights, _stack(block, last - first, self._by_row),
-                          out=_stack(out[:, first * ow * n:last * ow * n], last - first, self._by_row))
+        weights = self.W.data.reshape(f, -1).astype(dtype, copy=False)  # W_matrix (F, C*KH*KW)
+        # The patches im2col(xp) (C*KH*KW, P) times the filters: (F, P), P = OH*OW*N
+        out, self._patches = im2col_matmul(weights, xp, self.kernel_size, self.stride, (oh, ow),
+                                           keep_patches=self.training, scratch=self._scratch)
         if self.b is not None:
-            out += self.b.data.reshape(f, 1)
-        self._patches = patches
-        self._dtype = dtype
-        self._output_shape = (n, f, oh, ow)
+            out += self.b.data.reshape(f, 1)  # one bias per filter
+        self._dtype, self._output_shape = dtype, (n, f, oh, ow)
         return out.reshape(f, oh, ow, n).transpose(3, 0, 1, 2)  # (N, F, OH, OW) view
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Accumulate the filter and bias gradients and return the gradient w.r.t. the (unpadded) input.
 
-        `W.grad += grad . patches^T`, `b.grad += grad` summed over N, OH, OW (see `backward_params`),
+        `W.grad += grad @ patches^T`, `b.grad += grad` summed over N, OH, OW (see `backward_params`),
         and the input gradient is `col2im(W_matrix^T @ grad)`: every patch's gradient added back
         onto the input positions it was read from.
 
@@ -261,35 +187,11 @@ class Conv2d(Module):
             RuntimeError: if called before forward.
             ValueError: if grad does not have the output's shape.
         """
-        grad_t = self._accumulate_param_grads(grad)  # (F, P)
-        n, f, oh, ow = self._output_shape
-        _, c, hp, wp = self.input_cache.shape
-        kh, kw = self.kernel_size
-        # Kernel offsets first, so that col2im adds one contiguous (C, R, OW, N) block per offset.
-        weights_t = self.W.data.transpose(2, 3, 1, 0).reshape(kh * kw * c, f).astype(grad_t.dtype, copy=False)
-        grad_xp = np.zeros((c, hp, wp, n), dtype=grad_t.dtype)  # (C, HP, WP, N)
-        rows = _rows_per_block(weights_t.shape[0] * ow * n * grad_t.itemsize, oh)
-        for first in range(0, oh, rows):
-            last = min(oh, first + rows)
-            block = grad_t[:, first * ow * n:last * ow * n]  # (F, R*OW*N) view, R = last - first
-            size = weights_t.shape[0] * block.shape[1]  # the patch matrix is released: its buffer is free
-            window_grads = self._scratch_buffer(size, grad_t.dtype)[:size].reshape(-1, block.shape[1])
-            np.matmul(weights_t, _stack(block, last - first, self._by_row),
-                      out=_stack(window_grads, last - first, self._by_row))  # (KH*KW*C, R*OW*N)
-            col2im_add(window_grads.reshape(kh, kw, c, last - first, ow, n), grad_xp, self.stride, first)
-        return unpad_to_batch_first(grad_xp, self.pad)  # (N, C, H, W)
-
-    def _scratch_buffer(self, size: int, dtype) -> np.ndarray:
-        """A flat array of at least `size` elements of `dtype` that this layer reuses from call to call.
-
-        It holds the patch matrix of a training forward (until the weight gradient has used it), the
-        blocks of an evaluation forward, and the blocks of the patch gradient in backward; never an
-        array that leaves the layer. Reusing it spares the kernel handing out and zeroing fresh pages
-        for a large temporary on every call (measured 6% of a training step of the strong CNN).
-        """
-        if self._scratch is None or self._scratch.size < size or self._scratch.dtype != dtype:
-            self._scratch = np.empty(size, dtype=dtype)
-        return self._scratch
+        grad_matrix = self._accumulate_param_grads(grad)  # W.grad += grad @ patches^T, b.grad; grad as (F, P)
+        # The patches' gradient W_matrix^T @ grad, added back where each patch was read: (C, HP, WP, N)
+        grad_xp = matmul_col2im(self.W.data, grad_matrix, self.input_cache.shape, self.stride,
+                                self._output_shape[2:], self._scratch)
+        return unpad_to_batch_first(grad_xp, self.pad)  # (N, C, H, W) view
 
     def backward_params(self, grad: np.ndarray) -> None:
         """Accumulate `W.grad` and `b.grad` only, without the input gradient (see `Module.backward_params`).
@@ -304,7 +206,7 @@ class Conv2d(Module):
         self._accumulate_param_grads(grad)
 
     def _accumulate_param_grads(self, grad: np.ndarray) -> np.ndarray:
-        """`W.grad += grad . patches^T` and `b.grad += sum of grad`; return grad as an (F, P) matrix.
+        """`W.grad += grad @ patches^T` and `b.grad += sum of grad`; return grad as an (F, P) matrix.
 
         Releases the cached patch matrix (a second backward after the same forward rebuilds it).
 
@@ -315,18 +217,36 @@ class Conv2d(Module):
         grad = check_backward_grad(self, grad, self._output_shape)
         n, f, oh, ow = self._output_shape
         dtype = np.result_type(grad.dtype, self._dtype)
-        grad_t = np.ascontiguousarray(grad.transpose(1, 2, 3, 0), dtype=dtype).reshape(f, -1)  # (F, P)
+        grad_matrix = np.ascontiguousarray(grad.transpose(1, 2, 3, 0), dtype=dtype).reshape(f, -1)  # (F, P)
         patches = self._patches
         if patches is None:  # eval mode, or a second backward after the same forward
             patches = im2col(self.input_cache.transpose(1, 2, 3, 0), self.kernel_size, self.stride, (oh, ow), dtype)
-        # patches . grad^T, the transpose of the weight gradient: OpenBLAS runs this orientation faster
-        # for the strong CNN's layers (4-10% of their step in float32, `bench_conv.py --against`)
-        grad_w = np.matmul(_stack(patches, oh, self._by_row), _stack(grad_t, oh, self._by_row).transpose(0, 2, 1))
-        self.W.grad += grad_w.sum(axis=0).T.reshape(self.W.data.shape)  # (S, C*KH*KW, F) -> (F, C, KH, KW)
+        self.W.grad += weight_grad_matmul(grad_matrix, patches, oh).reshape(self.W.data.shape)  # (F, C, KH, KW)
         if self.b is not None:
-            self.b.grad += grad_t.sum(axis=1).reshape(f, 1, 1)
-        self._patches = None  # free the patch matrix before backward allocates the patch gradient
-        return grad_t
+            self.b.grad += grad_matrix.sum(axis=1).reshape(f, 1, 1)  # summed over N, OH and OW
+        self._patches = None  # free the patch matrix before backward builds the patch gradient
+        return grad_matrix
+
+    def __repr__(self) -> str:
+        return (f"Conv2d(in={self.in_channels},out={self.out_channels},kernel={self.kernel_size},"
+                f"stride={self.stride},pad={self.pad}" + (")" if self.b is not None else ",bias=False)"))
+
+    def parameters(self) -> Tuple[Parameter, ...]:
+        """Return `(W, b)`, or `(W,)` without a bias."""
+        return (self.W, self.b) if self.b is not None else (self.W,)
+
+    def _compute_output_shape(self, input_shape: Sequence[int]) -> Tuple[int, int, int, int]:
+        """Output shape `(N, F, OH, OW)` for an input of shape `(N, C, H, W)`.
+
+        Raises:
+            ValueError: if the kernel does not fit the padded input, naming the layer, the input shape
+                and `calculate_conv_output`'s reason.
+        """
+        try:
+            h, w = calculate_conv_output(input_shape[2:], self.kernel_size, self.stride, self.pad)
+        except ValueError as error:  # the kernel does not fit: say which input and layer
+            raise ValueError(f"{self} cannot be applied to an input of shape {tuple(input_shape)}: {error}") from None
+        return int(input_shape[0]), self.out_channels, h, w
 
 
 Conv2D = Conv2d  # the exercise sheet's spelling

@@ -7,6 +7,13 @@ In training mode every channel is normalised with the mean and the biased varian
 in the batch, then scaled by `weight` and shifted by `bias`; the running statistics follow the batch
 statistics as exponential moving averages. In evaluation mode the running statistics replace the
 batch statistics, so an image's output no longer depends on the rest of its batch.
+
+dtypes: the output and the input gradient have x's float dtype (float32 stays float32; integer
+inputs are normalised in float64). The per-channel sums end in float64 (`channel_sum` and
+`channel_dot` in `lib/kernels.py`) and the statistics are cast to x's dtype where they touch x. The
+running statistics stay float64 whatever the input dtype: one model, saved once, serves float32 and
+float64 runs, and thousands of momentum updates add no float32 rounding. `weight` and `bias` are
+used in x's dtype and keep their own; the sums behind their gradients end in float64 too.
 """
 from __future__ import annotations
 
@@ -15,27 +22,8 @@ from typing import List, Tuple
 import numpy as np
 
 from lib.checks import check_backward_grad, check_float_maps, check_positive_int, check_real
+from lib.kernels import channel_dot, channel_sum, per_channel, scale_shift
 from lib.network_base import Module, Parameter
-
-
-def _per_channel(values: np.ndarray, dtype) -> np.ndarray:
-    """A (C,) vector as a (C, 1, 1) array of `dtype`, which broadcasts against (N, C, H, W)."""
-    return values.astype(dtype, copy=False).reshape(-1, 1, 1)  # (C, 1, 1)
-
-
-def _channel_sum(a: np.ndarray) -> np.ndarray:
-    """(C,) float64 sums of an (N, C, H, W) array over N, H and W.
-
-    Each image's H*W values are summed in a's dtype (numpy's pairwise summation: relative error
-    about 1e-7 in float32), the N partial sums in float64; for float32 that measured 3-4x faster
-    than a float64 reduction of the whole array, at the same accuracy for batch-norm purposes.
-    """
-    return a.sum(axis=(2, 3)).sum(axis=0, dtype=np.float64)  # (N, C) -> (C,)
-
-
-def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(C,) float64 sums of a * b over N, H and W, without an (N, C, H, W) product array (as `_channel_sum`)."""
-    return np.einsum("nchw,nchw->nc", a, b).sum(axis=0, dtype=np.float64)  # (N, C) -> (C,)
 
 
 class BatchNorm2d(Module):
@@ -46,14 +34,7 @@ class BatchNorm2d(Module):
     `running = (1 - momentum) * running + momentum * batch_statistic`, with the UNBIASED variance
     (times M / (M - 1)) going into `running_var`, as PyTorch does. Evaluation mode uses the running
     statistics. Backward is exact for the mode of the last forward: in training mode it includes the
-    gradient through the batch mean and variance.
-
-    dtypes: the output and the input gradient have x's float dtype (float32 stays float32; integer
-    inputs are normalised in float64). The per-channel sums end in float64 (`_channel_sum`) and the
-    statistics are cast to x's dtype where they touch x. The running statistics stay float64
-    whatever the input dtype: one model, saved once, serves float32 and float64 runs, and thousands
-    of momentum updates add no float32 rounding. `weight` and `bias` are used in x's dtype and keep
-    their own; the sums behind their gradients end in float64 too.
+    gradient through the batch mean and variance. dtypes: see the module's docstring.
 
     Attributes:
         num_features: C.
@@ -67,12 +48,7 @@ class BatchNorm2d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1):
-        """Create the layer.
-
-        Raises:
-            TypeError: if num_features is not an int, or eps or momentum is not a real number.
-            ValueError: if num_features <= 0, eps <= 0 or momentum is outside [0, 1].
-        """
+        """num_features an int > 0, eps > 0, momentum in [0, 1]; else TypeError or ValueError naming the argument."""
         super().__init__()
         self.num_features = check_positive_int(num_features, "num_features")
         self.eps = check_real(eps, "eps")
@@ -81,13 +57,65 @@ class BatchNorm2d(Module):
         self.momentum = check_real(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.weight = Parameter(np.ones(self.num_features), name="weight")  # (C,)
         self.bias = Parameter(np.zeros(self.num_features), name="bias")  # (C,)
-        self.running_mean = np.zeros(self.num_features)  # (C,) float64
-        self.running_var = np.ones(self.num_features)  # (C,) float64
+        self.running_mean, self.running_var = np.zeros(self.num_features), np.ones(self.num_features)  # (C,) each
         self._output_shape = None  # (N, C, H, W) of the last forward, which backward's grad must have
-        self._dtype = None  # x's float dtype in the last forward
 
-    def __repr__(self) -> str:
-        return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) input, any layout -> (N, C, H, W) output in x's float dtype and layout.
+
+        Training mode also updates the running statistics. Raises ValueError if x is not 4-D, has not C
+        channels, or (training mode) has a single value per channel; TypeError if x is not real-valued.
+        """
+        x = check_float_maps(x, "BatchNorm2d", self.num_features)
+        dtype, m = x.dtype, self.momentum
+        if self.training:
+            count = x.shape[0] * x.shape[2] * x.shape[3]  # M
+            if count < 2:
+                raise ValueError(f"BatchNorm2d expects more than 1 value per channel when training, "
+                                 f"got input of shape {x.shape}")
+            mean = channel_sum(x) / count  # (C,) float64
+            x_hat = x - per_channel(mean, dtype)  # (N, C, H, W), centred for now
+            var = channel_dot(x_hat, x_hat) / count  # (C,) float64, biased
+            inv_std = 1.0 / np.sqrt(var + self.eps)  # (C,) float64
+            x_hat *= per_channel(inv_std, dtype)  # (N, C, H, W), normalised
+            self.running_mean[...] = (1.0 - m) * self.running_mean + m * mean  # in place: buffers() stays valid
+            self.running_var[...] = (1.0 - m) * self.running_var + m * var * (count / (count - 1))  # unbiased
+            self.input_cache = (x_hat, inv_std, None)
+            out = scale_shift(x_hat, self.weight.data, self.bias.data)  # x_hat * weight + bias
+        else:  # (x - running_mean) * inv_std * weight + bias as x * scale + shift: two passes over x
+            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # (C,) float64
+            scale = self.weight.data * inv_std  # (C,)
+            self.input_cache = (x, inv_std, self.running_mean.copy())
+            out = scale_shift(x, scale, self.bias.data - self.running_mean * scale)
+        self._output_shape = x.shape
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) gradient w.r.t. the output -> (N, C, H, W) gradient w.r.t. x (result dtype of grad and x).
+
+        With g = grad, x_hat the normalised input and sums over N, H, W per channel:
+        `bias.grad += sum(g)`, `weight.grad += sum(g * x_hat)`. Input gradient in training mode (the
+        batch statistics depend on x): `weight * inv_std / M * (M * g - sum(g) - x_hat * sum(g * x_hat))`;
+        in evaluation mode (fixed statistics): `weight * inv_std * g`. Raises RuntimeError if called
+        before forward, ValueError if grad does not have the output's shape.
+        """
+        grad = check_backward_grad(self, grad, self._output_shape)
+        first, inv_std, mean = self.input_cache
+        dtype = np.result_type(grad.dtype, first.dtype)
+        grad = grad.astype(dtype, copy=False)
+        x_hat = first if mean is None else (first - per_channel(mean, dtype)) * per_channel(inv_std, dtype)
+        grad_bias, grad_weight = channel_sum(grad), channel_dot(grad, x_hat)  # (C,) float64 each
+        self.weight.grad += grad_weight
+        self.bias.grad += grad_bias
+        coefficient = per_channel(self.weight.data * inv_std, dtype)  # (C, 1, 1)
+        if mean is not None:  # eval-mode forward: the statistics were constants
+            return grad * coefficient
+        count = grad.shape[0] * grad.shape[2] * grad.shape[3]  # M
+        grad_x = x_hat * per_channel(-grad_weight / count, dtype)  # then in place, in x_hat's memory layout
+        grad_x += grad
+        grad_x -= per_channel(grad_bias / count, dtype)
+        grad_x *= coefficient
+        return grad_x
 
     def parameters(self) -> List[Parameter]:
         """Return `[weight, bias]`."""
@@ -97,82 +125,5 @@ class BatchNorm2d(Module):
         """Return `[("running_mean", running_mean), ("running_var", running_var)]`, the arrays themselves."""
         return [("running_mean", self.running_mean), ("running_var", self.running_var)]
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Normalise every channel, scale and shift it; in training mode update the running statistics.
-
-        Args:
-            x: (N, C, H, W) input, any memory layout.
-
-        Returns:
-            (N, C, H, W) output in x's float dtype and memory layout.
-
-        Raises:
-            ValueError: if x is not 4-D, has not C channels, or (training mode) has a single value per channel.
-            TypeError: if x is not real-valued.
-        """
-        x = check_float_maps(x, "BatchNorm2d", self.num_features)
-        dtype = x.dtype
-        weight, bias = _per_channel(self.weight.data, dtype), _per_channel(self.bias.data, dtype)
-        if self.training:
-            count = x.shape[0] * x.shape[2] * x.shape[3]  # M
-            if count < 2:
-                raise ValueError(f"BatchNorm2d expects more than 1 value per channel when training, "
-                                 f"got input of shape {x.shape}")
-            mean = _channel_sum(x) / count  # (C,)
-            x_hat = x - _per_channel(mean, dtype)  # (N, C, H, W), centred for now
-            var = _channel_dot(x_hat, x_hat) / count  # (C,), biased
-            inv_std = 1.0 / np.sqrt(var + self.eps)  # (C,) float64
-            x_hat *= _per_channel(inv_std, dtype)
-            self.running_mean *= 1.0 - self.momentum  # in place: the buffers stay the same arrays
-            self.running_mean += self.momentum * mean
-            self.running_var *= 1.0 - self.momentum
-            self.running_var += self.momentum * var * (count / (count - 1))
-            self.input_cache = (x_hat, inv_std, None)
-            out = x_hat * weight
-            out += bias
-        else:
-            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)  # (C,) float64
-            scale = self.weight.data * inv_std  # (C,): out = x * scale + shift, two passes over x
-            shift = self.bias.data - self.running_mean * scale
-            self.input_cache = (x, inv_std, self.running_mean.copy())
-            out = x * _per_channel(scale, dtype)
-            out += _per_channel(shift, dtype)
-        self._output_shape, self._dtype = x.shape, dtype
-        return out
-
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        """Accumulate the weight and bias gradients and return the gradient w.r.t. x.
-
-        With g = grad, x_hat the normalised input and sums over N, H, W per channel:
-        `bias.grad += sum(g)`, `weight.grad += sum(g * x_hat)`. Input gradient in training mode (the
-        batch statistics depend on x): `weight * inv_std / M * (M * g - sum(g) - x_hat * sum(g * x_hat))`;
-        in evaluation mode (fixed statistics): `weight * inv_std * g`.
-
-        Args:
-            grad: (N, C, H, W) gradient w.r.t. the output of the last forward.
-
-        Returns:
-            (N, C, H, W) gradient w.r.t. x, in the result dtype of grad and x.
-
-        Raises:
-            RuntimeError: if called before forward.
-            ValueError: if grad does not have the output's shape.
-        """
-        grad = check_backward_grad(self, grad, self._output_shape)
-        dtype = np.result_type(grad.dtype, self._dtype)
-        grad = grad.astype(dtype, copy=False)
-        first, inv_std, mean = self.input_cache
-        x_hat = first if mean is None else (first - _per_channel(mean, dtype)) * _per_channel(inv_std, dtype)
-        grad_bias = _channel_sum(grad)  # (C,)
-        grad_weight = _channel_dot(grad, x_hat)  # (C,)
-        self.weight.grad += grad_weight
-        self.bias.grad += grad_bias
-        coefficient = self.weight.data * inv_std  # (C,) float64
-        if mean is not None:  # eval-mode forward: the statistics were constants
-            return grad * _per_channel(coefficient, dtype)
-        count = grad.shape[0] * grad.shape[2] * grad.shape[3]  # M
-        grad_x = x_hat * _per_channel(-grad_weight / count, dtype)
-        grad_x += grad
-        grad_x -= _per_channel(grad_bias / count, dtype)
-        grad_x *= _per_channel(coefficient, dtype)
-        return grad_x
+    def __repr__(self) -> str:
+        return f"BatchNorm2d({self.num_features}, eps={self.eps}, momentum={self.momentum})"

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conv_reference import assert_layer_matches_loops, conv2d_forward_loops
-from lib import convolutions
+from conv_checks import assert_layer_matches_naive
+from lib import kernels
 from lib.convolutions import Conv2D, Conv2d, Flatten
 from lib.gradient_check import rel_error
+from lib.naive_layers import conv2d_backward_naive, conv2d_forward_naive
 
 FIXTURE_DIR = Path(__file__).resolve().parent
 
@@ -95,8 +96,8 @@ def test_input_cache_holds_the_padded_input():
 # ------------------------------------------------------------------ values against PyTorch (fixtures)
 def test_fixtures_cover_the_course_and_at_least_twenty_more_configurations():
     assert len(FIXTURES) >= 24
-    kernels = {config["kernel"] for config, _ in FIXTURES}
-    assert (1, 1) in kernels and any(kh != kw for kh, kw in kernels)
+    kernel_sizes = {config["kernel"] for config, _ in FIXTURES}
+    assert (1, 1) in kernel_sizes and any(kh != kw for kh, kw in kernel_sizes)
     assert any(arrays["x"].shape[0] == 1 for _, arrays in FIXTURES)
     assert any(min(c["stride"]) > max(c["kernel"]) for c, _ in FIXTURES)
     assert any(2 * c["padding"][0] > c["kernel"][0] for c, _ in FIXTURES)
@@ -142,12 +143,24 @@ def test_forward_and_gradients_match_pytorch(index):
     np.testing.assert_allclose(layer.b.grad, arrays["grad_b"], rtol=1e-10, atol=1e-13)
 
 
-# ------------------------------------------------------------------ values against the loop reference
+@pytest.mark.parametrize("index", range(len(FIXTURES)))
+def test_the_naive_functions_match_pytorch(index):
+    config, arrays = FIXTURES[index]
+    out = conv2d_forward_naive(arrays["x"], arrays["W"], arrays["b"], config["stride"], config["padding"])
+    grad_x, grad_w, grad_b = conv2d_backward_naive(arrays["x"], arrays["W"], arrays["grad_out"], config["stride"],
+                                                   config["padding"])
+    np.testing.assert_allclose(out, arrays["out"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grad_x, arrays["grad_x"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grad_w, arrays["grad_W"], rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grad_b, arrays["grad_b"], rtol=1e-10, atol=1e-13)
+
+
+# ------------------------------------------------------------------ values against the naive reference (lib)
 @pytest.mark.parametrize("n, c, h, w, f, kernel, stride, padding", SWEEP)
-def test_forward_and_backward_match_the_loop_reference(n, c, h, w, f, kernel, stride, padding):
+def test_forward_and_backward_match_the_naive_reference(n, c, h, w, f, kernel, stride, padding):
     layer = make_layer(c, f, kernel, stride, padding)
     rng = np.random.default_rng(1)
-    assert_layer_matches_loops(layer, rng.standard_normal((n, c, h, w)), rng)
+    assert_layer_matches_naive(layer, rng.standard_normal((n, c, h, w)), rng)
     assert layer.b.grad.shape == (f, 1, 1)
 
 
@@ -193,10 +206,24 @@ def test_blocks_of_output_rows_give_the_same_results_as_one_block(monkeypatch, k
     grad = rng.standard_normal(make_layer(2, 4, kernel, stride, padding)(x).shape)
     results = []
     for block_bytes in (1 << 30, 1):  # everything in one block; one output row per block
-        monkeypatch.setattr(convolutions, "BLOCK_BYTES", block_bytes)
+        monkeypatch.setattr(kernels, "BLOCK_BYTES", block_bytes)
         layer = make_layer(2, 4, kernel, stride, padding)
         out = layer(x)  # training mode: backward works in blocks
         results.append((out, layer.backward(grad), layer.W.grad, layer.b.grad, layer.eval()(x)))  # eval: forward
+    for whole, by_rows in zip(*results):
+        np.testing.assert_allclose(by_rows, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_one_product_per_output_row_gives_the_same_results_as_one_product(monkeypatch):
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((3, 2, 9, 8))
+    grad = rng.standard_normal(make_layer(2, 4, (3, 2), (2, 1), (1, 0))(x).shape)
+    results = []
+    for max_macs in (0, 1 << 60):  # every product as one BLAS call; one call per output row
+        monkeypatch.setattr(kernels, "ROW_PRODUCT_MAX_MACS", max_macs)
+        layer = make_layer(2, 4, (3, 2), (2, 1), (1, 0))
+        out = layer(x)
+        results.append((out, layer.backward(grad), layer.W.grad, layer.b.grad, layer.eval()(x)))
     for whole, by_rows in zip(*results):
         np.testing.assert_allclose(by_rows, whole, rtol=1e-12, atol=1e-12)
 
@@ -242,6 +269,13 @@ def test_without_bias_the_layer_computes_as_with_a_zero_bias():
     without.check_gradients((x,))
 
 
+def test_without_bias_the_layer_matches_the_naive_reference():
+    rng = np.random.default_rng(13)
+    layer = Conv2d(2, 3, (3, 2), (2, 1), (1, 1), bias=False)
+    layer.W.data = rng.standard_normal(layer.W.data.shape)
+    assert_layer_matches_naive(layer, rng.standard_normal((2, 2, 7, 6)), rng)
+
+
 @pytest.mark.parametrize("bias", [1, 0, "no", None])
 def test_bias_must_be_true_or_false(bias):
     with pytest.raises(TypeError, match="bias must be True or False"):
@@ -284,7 +318,7 @@ def test_dtype_is_kept(dtype):
     assert out.dtype == dtype and dx.dtype == dtype
     assert layer.W.grad.dtype == dtype and layer.b.grad.dtype == dtype
     assert layer.input_cache.dtype == dtype
-    reference = conv2d_forward_loops(x, layer.W.data, layer.b.data, (2, 2), (1, 1))
+    reference = conv2d_forward_naive(x, layer.W.data, layer.b.data, (2, 2), (1, 1))
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     assert rel_error(out, reference) < tolerance
 
@@ -327,6 +361,13 @@ def test_backward_before_forward_or_with_the_wrong_shape():
     layer(np.ones((1, 1, 4, 4)))
     with pytest.raises(ValueError, match=r"Conv2d.backward expected grad of shape \(1, 2, 2, 2\), got \(1, 2, 3, 3\)"):
         layer.backward(np.ones((1, 2, 3, 3)))
+
+
+def test_the_naive_functions_name_themselves_in_their_errors():
+    with pytest.raises(ValueError, match="conv2d_forward_naive expected input with 1 channels, got 2"):
+        conv2d_forward_naive(np.ones((1, 2, 5, 5)), np.ones((3, 1, 3, 3)), None, (1, 1), (0, 0))
+    with pytest.raises(ValueError, match=r"conv2d_backward_naive expects a 4-D input \(N, C, H, W\), got a 3-D"):
+        conv2d_backward_naive(np.ones((2, 5, 5)), np.ones((3, 1, 3, 3)), np.ones((2, 3, 3, 3)), (1, 1), (0, 0))
 
 
 def test_flatten_backward_before_forward_or_with_the_wrong_size():
@@ -392,12 +433,12 @@ def test_inputs_of_any_memory_layout(padding):
     rng = np.random.default_rng(12)
     base = rng.standard_normal((3, 2, 9, 8))
     layer = make_layer(2, 3, (3, 2), (2, 1), padding)
-    expected = conv2d_forward_loops(base[:, :, ::-1, ::2], layer.W.data, layer.b.data, (2, 1), padding)
+    expected = conv2d_forward_naive(base[:, :, ::-1, ::2], layer.W.data, layer.b.data, (2, 1), padding)
     for x in (base[:, :, ::-1, ::2], np.asfortranarray(base[:, :, ::-1, ::2])):  # negative strides, F order
         np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
     first = make_layer(2, 2, (2, 2), (1, 1), (1, 1), seed=3)
     hidden = first(base)  # a (N, F, OH, OW) view of an (F, OH, OW, N) array, as the next layer receives it
     assert not hidden.flags.c_contiguous
-    np.testing.assert_allclose(layer(hidden), conv2d_forward_loops(np.ascontiguousarray(hidden), layer.W.data,
+    np.testing.assert_allclose(layer(hidden), conv2d_forward_naive(np.ascontiguousarray(hidden), layer.W.data,
                                                                    layer.b.data, (2, 1), padding),
                                rtol=1e-12, atol=1e-12)

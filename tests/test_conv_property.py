@@ -1,9 +1,9 @@
-"""Property test: `Conv2d` equals the loop reference on random shapes, strides and paddings (hypothesis)."""
+"""Property test: `Conv2d` equals the naive reference on random shapes, strides and paddings (hypothesis)."""
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conv_reference import assert_layer_matches_loops
+from conv_checks import assert_layer_matches_naive
 from lib.convolutions import Conv2d, calculate_conv_output
 
 
@@ -21,7 +21,7 @@ def conv_cases(draw):
 
 @settings(max_examples=200, deadline=None)
 @given(conv_cases())
-def test_conv2d_matches_the_loop_reference(case):
+def test_conv2d_matches_the_naive_reference(case):
     shape, filters, kernel, stride, padding, seed = case
     rng = np.random.default_rng(seed)
     layer = Conv2d(shape[1], filters, kernel, stride, padding)
@@ -29,6 +29,6 @@ def test_conv2d_matches_the_loop_reference(case):
     layer.b.data = rng.standard_normal(layer.b.data.shape)
     x = rng.standard_normal(shape)
 
-    out = assert_layer_matches_loops(layer, x, rng)
+    out = assert_layer_matches_naive(layer, x, rng)
     expected_hw = calculate_conv_output(shape[2:], kernel, stride, padding)
     assert out.shape == (shape[0], filters, *expected_hw)

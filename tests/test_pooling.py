@@ -1,8 +1,9 @@
 """Specification of the pooling layers: MaxPool2d, AvgPool2d, BlurPool2d and GlobalAvgPool2d.
 
 Values and gradients are checked against PyTorch (float64 fixtures written by
-tools/generate_layer_fixtures.py into tests/fixtures/; the tests never need torch), against the loop
-reference `pool_loops` below on random cases, and against centred differences.
+tools/generate_layer_fixtures.py into tests/fixtures/; the tests never need torch), against the textbook
+max pooling of `lib.naive_layers` and the loop reference `pool_loops` below on random cases, and against
+centred differences.
 """
 from itertools import product
 
@@ -12,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layer_fixtures import batch_innermost, load_cases
+from lib import kernels
 from lib.convolutions import Conv2d, Flatten
 from lib.gradient_check import numerical_gradient, rel_error
+from lib.naive_layers import max_pool2d_backward_naive, max_pool2d_forward_naive
 from lib.network import Linear, Sequential
 from lib.pooling import AvgPool2d, BlurPool2d, GlobalAvgPool2d, MaxPool2d
 
@@ -116,13 +119,50 @@ def test_pooling_matches_the_loop_reference_on_random_cases_with_ties(kernel, st
         np.testing.assert_allclose(layer.backward(grad_out), expected_grad, rtol=1e-13, atol=1e-15)
 
 
+# ------------------------------------------------------------------ MaxPool2d against the textbook version
+@pytest.mark.parametrize("index", range(len(MAX_CASES)))
+def test_the_naive_max_pooling_matches_pytorch(index):
+    case = MAX_CASES[index]
+    args = tuple(case["kernel_size"]), tuple(case["stride"]), tuple(case["padding"])
+    np.testing.assert_allclose(max_pool2d_forward_naive(case["x"], *args), case["out"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(max_pool2d_backward_naive(case["x"], case["grad_out"], *args), case["grad_x"],
+                               rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("kernel, stride, padding, shape", [
+    (2, None, 0, (2, 3, 8, 6)),  # windows that tile the input
+    (2, None, 0, (1, 2, 7, 9)),  # stride not dividing H and W, batch 1
+    (3, 2, 1, (3, 2, 9, 8)),  # overlapping, padded
+    ((3, 2), (1, 2), (1, 1), (2, 1, 6, 7)),  # non-square kernel and stride, one channel
+    ((2, 5), (3, 1), (0, 2), (1, 3, 8, 5)),
+    (1, 2, 0, (2, 2, 5, 4)),  # 1x1 windows
+    ((4, 4), (4, 3), (2, 1), (2, 2, 10, 11)),
+])
+@pytest.mark.parametrize("kind", ["normal", "ties"])
+@pytest.mark.parametrize("layout", [np.ascontiguousarray, batch_innermost])
+def test_max_pooling_matches_the_naive_functions(kernel, stride, padding, shape, kind, layout):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal(shape) if kind == "normal" else rng.integers(-1, 2, shape).astype(float)
+    layer = MaxPool2d(kernel, stride, padding)
+    args = layer.kernel_size, layer.stride, layer.padding
+    for training in (True, False):  # the argmax from forward, and recomputed by backward
+        layer.training = training
+        out = layer(layout(x))
+        grad_out = rng.standard_normal(out.shape)
+        np.testing.assert_array_equal(out, max_pool2d_forward_naive(x, *args))
+        # overlapping windows add their gradients in another order than the naive loop: a last-digit difference
+        np.testing.assert_allclose(layer.backward(grad_out), max_pool2d_backward_naive(x, grad_out, *args),
+                                   rtol=1e-13, atol=1e-15)
+
+
 # ------------------------------------------------------------------ the fast path of windows that tile the input
 @pytest.mark.parametrize("kernel, stride, padding, shape, tiles", [
     (2, None, 0, (2, 3, 8, 6), True), ((3, 2), None, 0, (1, 1, 6, 4), True), (2, None, 0, (1, 1, 5, 6), False),
     (2, 1, 0, (1, 1, 6, 6), False), (2, None, 1, (1, 1, 6, 6), False),
 ])
 def test_windows_that_tile_the_input_take_the_fast_path(kernel, stride, padding, shape, tiles):
-    assert MaxPool2d(kernel, stride, padding)._tiles(shape) is tiles
+    layer = MaxPool2d(kernel, stride, padding)
+    assert kernels.pool_tiles(shape, layer.kernel_size, layer.stride, layer.padding) is tiles
 
 
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
@@ -136,9 +176,11 @@ def test_fast_path_and_general_path_agree_including_ties(cls, kind, layout, monk
     x = layout(x)
     grad_out = rng.standard_normal((3, 4, 4, 3))
     fast, general = cls(2), cls(2)
-    monkeypatch.setattr(general, "_tiles", lambda shape: False)  # force the im2col path
-    np.testing.assert_array_equal(fast(x), general(x))
-    np.testing.assert_array_equal(fast.backward(grad_out), general.backward(grad_out))
+    assert kernels.pool_tiles(x.shape, fast.kernel_size, fast.stride, fast.padding)
+    fast_out, fast_grad = fast(x), fast.backward(grad_out)
+    monkeypatch.setattr(kernels, "pool_tiles", lambda *args: False)  # force the im2col path
+    np.testing.assert_array_equal(fast_out, general(x))
+    np.testing.assert_array_equal(fast_grad, general.backward(grad_out))
 
 
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
