@@ -3,9 +3,9 @@
 Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here). Writes
 results/validation_and_shifted_validation_data.png.
 
---study trains the shift study's models (the MLP, a CNN with global average pooling, max- and
-blur-pooling CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies; the
-course CNN is the one run_conv_experiment.py saved) and writes their accuracy on shifted digits to
+--study trains the shift study's other models (a CNN with global average pooling, max- and blur-pooling
+CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies; its MLP and CNN are
+the two just compared) and writes their accuracy on shifted digits to
 results/shift_study.csv and results/shift_study.png.
 --equivariance (the equivariance lab) measures, for the course CNN and the study's models, how far every
 layer's maps are from moving with the input (results/equivariance.csv and .png) and how often the
@@ -15,10 +15,10 @@ maps, filters, confusion matrix and misclassified digits (results/*.png).
 import sys
 
 from lib.cli.options import DTYPES, experiment_argument_parser, output_file
-from lib.studies.equivariance_lab import run_equivariance_lab
 from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
-                             load_conv_model, load_mnist_data_subset, run_shifted_conv_experiment)
-from lib.studies.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, study_plans, train_study_models
+                             compare_on_shifted_data, run_shifted_conv_experiment, write_accuracies)
+from lib.studies.equivariance_lab import run_equivariance_lab
+from lib.studies.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, with_course_models
 
 
 def main():
@@ -36,8 +36,14 @@ def main():
 
     command = "python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:])
     try:
-        run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
-                                    json_path=args.json, command=command)
+        if args.study or args.equivariance:  # they go on with the data and the two models trained here
+            comparison = compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype,
+                                                 train_cnn=args.train_cnn)
+            if args.json is not None:
+                write_accuracies(args.json, comparison.accuracies, command)
+        else:
+            run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
+                                        json_path=args.json, command=command)
     except MissingModelError as error:
         sys.exit(f"Error: no trained CNN at {error.path}. {MISSING_MODEL_MESSAGE}\n"
                  "Run `python run_conv_experiment.py` first, or add --train-cnn to train it here.")
@@ -46,12 +52,9 @@ def main():
         print(f"Saved the accuracies to {args.json}")
     if not (args.study or args.equivariance):
         return
-    x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(args.max_datapoints)
-    # The study's "CNN" is the course CNN that run_conv_experiment.py trained (the same recipe), not a second copy.
-    names = [name for name, *_ in study_plans()]
-    trained = train_study_models((x_train, y_train, x_val, y_val), seed=args.seed, dtype=dtype,
-                                 names=[name for name in names if name != "CNN"])
-    models = {name: load_conv_model() if name == "CNN" else trained[name] for name in names}
+    # The study's "MLP" and "CNN" are the course's two models just compared (the same recipe), not second copies.
+    models = with_course_models(comparison.mlp, comparison.cnn, comparison.data, seed=args.seed, dtype=dtype)
+    x_val, y_val = comparison.data[2:]
     if args.study:
         report_shift_study(models, x_val, y_val, show=show)
         print(f"Saved the study to {RESULTS_DIR / CSV_FILE} and {RESULTS_DIR / PLOT_FILE}")

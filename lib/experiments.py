@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from lib.plotting.figures import default_png_path
 from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
 from lib.plotting.curves import plot_training_results
 from lib.shifts import shift_images
-from lib.utilities import RESULTS_DIR, atomic_write_text
+from lib.utilities import RESULTS_DIR, PathLike, atomic_write_text
 
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle
 CURVES_FILE = "conv_learning_curves.png"
@@ -163,10 +163,23 @@ def shift_data(original_data: np.ndarray, shift: int) -> np.ndarray:
     return shift_images(original_data, int(shift), int(shift))
 
 
+class ShiftedComparison(NamedTuple):
+    """What the second experiment computed: its four accuracies, the two models and the data they saw.
+
+    `accuracies`: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted"}; `mlp`: the course MLP
+    (of (N, 784) rows); `cnn`: the course CNN; `data`: `(x_train, y_train, x_val, y_val)` with (N, 1, 28, 28)
+    images and (N, 10) one-hot labels, unshifted.
+    """
+    accuracies: Dict[str, float]
+    mlp: Module
+    cnn: Module
+    data: Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
                             train_cnn: bool = False, num_epochs: int = NUM_EPOCHS,
-                            progress: Optional[bool] = None) -> Dict[str, float]:
-    """The second experiment, returning its four accuracies (`run_shifted_conv_experiment` prints them).
+                            progress: Optional[bool] = None) -> ShiftedComparison:
+    """The second experiment, returning its accuracies, models and data (`run_shifted_conv_experiment` prints them).
 
     Plots 4 validation images above their shifted copies (`plot_data` saves them under results/),
     trains the MLP on the unshifted data, reloads (or, with `train_cnn`, trains and saves) the CNN,
@@ -183,7 +196,8 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
         progress: progress display inside each epoch (None: only on a terminal).
 
     Returns:
-        dict with keys "mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted".
+        A `ShiftedComparison`: the four accuracies, the trained MLP and CNN, and the data (so that the
+        shift study can go on with them instead of loading and training them again).
 
     Raises:
         MissingModelError: (a RuntimeError) if the CNN is to be loaded and `results/conv_model.npz` does not exist.
@@ -216,7 +230,7 @@ def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = N
             ("cnn_val_shifted", "Accuracy on shifted data using convolutional model", cnn, x_val_shifted)):
         accuracies[key] = accuracy_on(model, x, y_val, BATCH_SIZE)
         print(f"{label}: ", accuracies[key])
-    return accuracies
+    return ShiftedComparison(accuracies, mlp, cnn, (x_train, y_train, x_val, y_val))
 
 
 def run_shifted_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
@@ -234,6 +248,26 @@ def run_shifted_conv_experiment(max_datapoints: int = 10000, seed: Optional[int]
     Raises:
         MissingModelError: (a RuntimeError) if the CNN is to be loaded and the first experiment has not saved it.
     """
-    accuracies = compare_on_shifted_data(max_datapoints, seed, dtype, train_cnn, num_epochs, progress)
+    accuracies = compare_on_shifted_data(max_datapoints, seed, dtype, train_cnn, num_epochs, progress).accuracies
     if json_path is not None:
-        atomic_write_text(json_path, json.dumps(dict(accuracies, command=command), indent=2) + "\n")
+        write_accuracies(json_path, accuracies, command)
+
+
+def write_accuracies(path: PathLike, accuracies: Dict[str, float], command: str) -> Path:
+    """Write the four accuracies and the command line that measured them to a JSON file, atomically.
+
+    Args:
+        path: destination (`--json` of run_shifted_conv_experiment.py); its parent directories are created.
+        accuracies: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted"}: accuracies in [0, 1].
+        command: the command line, stored under "command".
+
+    Returns:
+        The destination as a Path.
+    """
+    return atomic_write_text(path, json.dumps(dict(accuracies, command=command), indent=2) + "\n")
+
+
+def read_accuracies(path: PathLike) -> Dict[str, object]:
+    """The JSON file `write_accuracies` wrote: the four accuracies (floats) and "command" (a str)."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

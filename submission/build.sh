@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build submission.pdf at the repository root from submission/submission.tex.
-# 1. submission/make_numbers.py writes submission/numbers.tex from lib/ and submission/measured/
-#    (pass --from-results to copy the experiments' files from results/ into submission/measured/ first);
+# 1. `python -m submission.make_numbers` (from the repository root) writes submission/numbers.tex from lib/ and
+#    submission/measured/ and stops if a claim of the text no longer holds (pass --from-results to copy the
+#    experiments' files from results/ into submission/measured/ first);
 # 2. pdflatex twice (the second run resolves references), in submission/;
 # 3. fails if the log reports an overfull box, then copies the PDF to the repository root.
 # The team's names and matriculation numbers come from submission/team.tex (edit it before handing in).
@@ -10,7 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 python="${PYTHON:-python3}"
-"$python" "$here/make_numbers.py" "$@"
+(cd "$here/.." && "$python" -m submission.make_numbers "$@")
 cd "$here"
 for run in 1 2; do
     if ! pdflatex -interaction=nonstopmode -halt-on-error submission.tex >/dev/null; then

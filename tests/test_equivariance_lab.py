@@ -4,14 +4,19 @@ Small untrained models on random images: the numbers are checked for form and fo
 is known (an exact zero shift; a model whose output does not depend on its input), not for trained-model values.
 """
 import csv
+import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from layer_fixtures import png_size
 from lib.convolutions import Flatten
-from lib.studies.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, run_equivariance_lab,
-                                          summarize_equivariance)
+from lib.plotting.lab import CONFUSION_FILE, FEATURE_MAPS_FILE, FILTERS_FILE, MISCLASSIFIED_FILE
+from lib.studies.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, read_consistency_csv,
+                                          read_equivariance_csv, run_equivariance_lab, summarize_equivariance)
 from lib.models import create_conv_model, create_mlp
 from lib.network import Linear, Sequential
 from lib.utilities import one_hot_encoding
@@ -70,6 +75,34 @@ def test_consistency_csv_lists_every_model(lab):
     constant = rows[2]  # it predicts CONSTANT_CLASS for every image, shifted or not
     assert constant["consistency"] == "1.0000"
     assert constant["clean_accuracy"] == f"{np.mean(LABELS == CONSTANT_CLASS):.4f}" != "0.0000"
+
+
+def test_the_readers_give_back_what_the_lab_wrote(lab):
+    out_dir, results = lab
+    equivariance = read_equivariance_csv(out_dir / "equivariance.csv")
+    assert len(equivariance) == len(results["equivariance"])
+    for read, measured in zip(equivariance, results["equivariance"]):
+        assert {k: v for k, v in read.items() if k != "relative_error"} == {
+            k: v for k, v in measured.items() if k != "relative_error"}
+        assert read["relative_error"] == float(format_error(measured["relative_error"])) or (
+            math.isnan(read["relative_error"]) and math.isnan(measured["relative_error"]))
+    consistency = read_consistency_csv(out_dir / "consistency.csv")
+    assert [(r["model"], r["consistency"], r["clean_accuracy"]) for r in consistency] == [
+        (r["model"], round(r["consistency"], 4), round(r["clean_accuracy"], 4)) for r in results["consistency"]]
+
+
+def test_summarize_lab_runs_as_a_module_on_the_written_csv(lab):
+    out_dir, results = lab
+    printed = subprocess.run([sys.executable, "-m", "tools.summarize_lab", str(out_dir / "equivariance.csv")],
+                             capture_output=True, text=True, check=True,
+                             cwd=str(Path(__file__).resolve().parent.parent)).stdout
+    assert printed == summarize_equivariance(read_equivariance_csv(out_dir / "equivariance.csv")) + "\n"
+    assert "CNN | 0: Conv2d | " in printed
+
+
+def test_the_lab_draws_under_the_plotting_modules_names():
+    assert FIGURES == (FEATURE_MAPS_FILE, FILTERS_FILE, CONFUSION_FILE, MISCLASSIFIED_FILE)
+    assert FILTERS_FILE == "filters.png"  # the one name, as the README lists it
 
 
 def test_the_course_cnn_is_drawn(lab):

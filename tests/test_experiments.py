@@ -18,7 +18,8 @@ from lib import experiments
 from lib.studies import shift_study
 from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, MissingModelError, compare_on_shifted_data,
                              create_conv_model, load_conv_model, load_mnist_data_subset, run_conv_experiment,
-                             run_shifted_conv_experiment, shift_data, train_conv_model)
+                             read_accuracies, run_shifted_conv_experiment, shift_data, train_conv_model,
+                             write_accuracies)
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.models import create_gap_cnn, save_model
@@ -209,17 +210,30 @@ def test_second_experiment_writes_the_accuracies_to_json(fake_mnist, trained_cnn
     record = json.loads(Path("acc.json").read_text())
     assert sorted(record) == ["cnn_val", "cnn_val_shifted", "command", "mlp_val", "mlp_val_shifted"]
     assert record["command"] == "python run_shifted_conv_experiment.py"
+    assert read_accuracies("acc.json") == record
+
+
+def test_read_accuracies_gives_back_what_write_accuracies_wrote(tmp_path):
+    accuracies = {"mlp_val": 0.9435, "mlp_val_shifted": 0.4213, "cnn_val": 0.9637, "cnn_val_shifted": 1 / 3}
+    path = write_accuracies(tmp_path / "sub" / "acc.json", accuracies, "python run_shifted_conv_experiment.py -x")
+    assert read_accuracies(path) == dict(accuracies, command="python run_shifted_conv_experiment.py -x")
 
 
 def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained_cnn):
-    accuracies = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False)
+    comparison = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False)
+    accuracies = comparison.accuracies
     assert sorted(accuracies) == ["cnn_val", "cnn_val_shifted", "mlp_val", "mlp_val_shifted"]
     assert all(0 <= value <= 1 for value in accuracies.values())
     assert accuracies["cnn_val"] == trained_cnn[3][-1]
+    x_train, x_val, y_train, y_val = fake_mnist
+    for kept, loaded in zip(comparison.data, (x_train[:300], y_train[:300], x_val[:300], y_val[:300])):
+        np.testing.assert_array_equal(kept, loaded)  # the data the models saw, for the study to go on with
+    assert evaluate(x_val.reshape(len(x_val), -1), y_val, comparison.mlp, CrossEntropyLoss(), 50)[0] == \
+        accuracies["mlp_val"]
 
 
 def test_train_cnn_trains_and_saves_the_model_the_first_experiment_would(fake_mnist, capsys):
-    accuracies = compare_on_shifted_data(100, seed=0, train_cnn=True, num_epochs=1, progress=False)
+    accuracies = compare_on_shifted_data(100, seed=0, train_cnn=True, num_epochs=1, progress=False).accuracies
     assert "Train the convolutional model now." in capsys.readouterr().out
     first = run_conv_experiment(100, seed=0, num_epochs=1, progress=False)
     assert accuracies["cnn_val"] == first[3][-1]
@@ -254,6 +268,19 @@ def test_the_study_writes_a_csv_with_every_model_and_shift_and_a_plot(fake_mnist
     assert others == {"right": (0, 2), "down": (2, 0), "up-left": (-2, -2)}
     assert all(0 <= float(r["val_accuracy"]) <= 1 for r in written)
     assert Path("results/shift_study.png").stat().st_size > 0
+    read = shift_study.read_study_csv("results/shift_study.csv")  # the reader gives back the rows, to 4 decimals
+    assert read == [dict(row, model=str(row["model"]), val_accuracy=round(row["val_accuracy"], 4)) for row in rows]
+
+
+def test_the_studys_mlp_is_the_course_mlp_the_comparison_trained(fake_mnist, trained_cnn):
+    """Why the study may reuse the comparison's MLP: trained on its own, it ends with the very same weights."""
+    comparison = compare_on_shifted_data(100, seed=0, num_epochs=1, progress=False)
+    alone = shift_study.train_study_models(comparison.data, seed=0, num_epochs=1, progress=False, names=["MLP"])
+    reused = shift_study.with_course_models(comparison.mlp, comparison.cnn, comparison.data, seed=0, num_epochs=1,
+                                            progress=False)
+    assert list(reused) == [name for name, *_ in shift_study.study_plans()] and reused["CNN"] is comparison.cnn
+    for mine, theirs in zip(reused["MLP"].parameters(), alone["MLP"].parameters()):
+        np.testing.assert_array_equal(mine.data, theirs.data)
 
 
 def test_gap_cnn_ends_in_global_average_pooling():
@@ -281,6 +308,8 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     script.main()
     out = capsys.readouterr().out
     assert "Shift study: training CNN\n" not in out  # the course CNN is loaded, not trained again
+    assert "Shift study: training MLP\n" not in out  # the course MLP is the one the comparison just trained
+    assert out.count("Training set size will be reduced to 100") == 1  # the data is loaded once
     with open("results/shift_study.csv", newline="") as f:
         study = list(csv.DictReader(f))
     with open("results/consistency.csv", newline="") as f:
@@ -290,6 +319,9 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     assert [r["model"] for r in lab] == ["CNN"] + [name for name in study_models if name != "CNN"]
     course = next(float(r["val_accuracy"]) for r in study if r["model"] == "CNN" and r["shift"] == "0")
     assert float(lab[0]["clean_accuracy"]) == course  # the same model in both files
+    mlp = next(float(r["val_accuracy"]) for r in study if r["model"] == "MLP" and r["shift"] == "0")
+    compared = next(line for line in out.splitlines() if line.startswith("Accuracy on data using an MLP"))
+    assert f"{float(compared.split(':  ')[1]):.4f}" == f"{mlp:.4f}"  # the study's MLP is the one compared
     for name in ("equivariance.csv", "equivariance.png", "feature_maps.png", "filters.png", "confusion_matrix.png",
                  "misclassified.png", "shift_study.png"):
         assert Path("results", name).stat().st_size > 0, name

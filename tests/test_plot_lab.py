@@ -157,7 +157,7 @@ def test_plot_filters_draws_every_filter_on_its_own_centred_scale(drawn_figures)
     layer = tiny_cnn().modules[2]  # 4 filters of 3 x 4 x 4
     lab.plot_filters(layer)
     ((fig, save_path),) = drawn_figures
-    assert save_path == Path("results") / "conv_filters.png"
+    assert save_path == Path("results") / "filters.png"
     panels = image_panels(fig)
     assert len(panels) == 3 * 4
     for i, ax in enumerate(panels):
@@ -219,7 +219,7 @@ def test_the_figures_save_pngs_under_results_by_default(tmp_path):
     lab.plot_filters(tiny_cnn().modules[0])
     lab.plot_confusion_matrix([0, 1, 1], [0, 1, 0])
     lab.plot_misclassified(digits(n=3), [0, 1, 1], [0, 1, 0])
-    for name in ("conv_filters.png", "confusion_matrix.png", "misclassified.png"):
+    for name in ("filters.png", "confusion_matrix.png", "misclassified.png"):
         png_size(tmp_path / "results" / name)
 
 

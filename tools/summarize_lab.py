@@ -4,21 +4,18 @@ Per model and layer: for how many of the shifts the layer's maps move exactly wi
 median relative error at the other shifts (`lib.studies.equivariance_lab.summarize_equivariance`, which the lab
 also prints when it runs).
 
-Usage: python tools/summarize_lab.py [results/equivariance.csv]
+Usage: python -m tools.summarize_lab [results/equivariance.csv]
 """
-import csv
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: make `lib` importable
-
-from lib.studies.equivariance_lab import summarize_equivariance  # noqa: E402
+from lib.studies.equivariance_lab import EQUIVARIANCE_CSV, read_equivariance_csv, summarize_equivariance
+from lib.utilities import RESULTS_DIR
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("results") / "equivariance.csv"
-    with open(path, newline="") as f:
-        print(summarize_equivariance(list(csv.DictReader(f))))
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS_DIR / EQUIVARIANCE_CSV
+    print(summarize_equivariance(read_equivariance_csv(path)))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from lib.convolutions import Conv2d
 from lib.plotting.figures import PathLike, plt
 from lib.plotting.helpers import DIFFERENCE_CMAP, no_ticks, png_path
 
-FILTERS_FILE = "conv_filters.png"
+FILTERS_FILE = "filters.png"
 CONFUSION_FILE = "confusion_matrix.png"
 MISCLASSIFIED_FILE = "misclassified.png"
 
@@ -33,7 +33,7 @@ def plot_filters(conv_layer: Conv2d, save_path: Optional[PathLike] = None, show:
 
     Args:
         conv_layer: a Conv2d (for the course CNN, the first layer: 5 filters of 1 x 4 x 4).
-        save_path: `.png` path; None: `results/conv_filters.png`.
+        save_path: `.png` path; None: `results/filters.png`.
         show: as in `plot_data`.
 
     Raises:

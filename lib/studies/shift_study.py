@@ -22,6 +22,7 @@ moved 2 pixels in four directions separately (right, down, right+down, up-left).
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -36,7 +37,7 @@ from lib.network import Sequential
 from lib.network_base import Module
 from lib.plotting.curves import plot_lines
 from lib.shifts import Recentre, augment_with_shifts, shift_images
-from lib.utilities import RESULTS_DIR, write_csv
+from lib.utilities import RESULTS_DIR, PathLike, write_csv
 
 CSV_FILE = "shift_study.csv"
 PLOT_FILE = "shift_study.png"
@@ -133,6 +134,29 @@ def train_study_models(data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64
     return models
 
 
+def with_course_models(mlp: Module, cnn: Module, data: Tuple[np.ndarray, ...], seed: int, dtype=np.float64,
+                       num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None) -> Dict[str, Module]:
+    """The study's models, with the course's MLP and CNN as the second experiment trained (or loaded) them.
+
+    The study's "MLP" and "CNN" follow the course's recipe from the same seed, so they are those two
+    models: only the other seven are trained here (`train_study_models`).
+
+    Args:
+        mlp: the trained course MLP, of (N, 784) rows; the study runs it behind a `Flatten` (same layers).
+        cnn: the trained course CNN.
+        data: `(x_train, y_train, x_val, y_val)` with images of shape (N, 1, 28, 28).
+        seed, dtype, num_epochs, progress: as in `train_study_models`.
+
+    Returns:
+        dict from model name to the trained model, in `study_plans` order.
+    """
+    course = {"MLP": Sequential(Flatten(), *mlp.modules), "CNN": cnn}  # (N, 1, 28, 28) -> (N, 784) -> the MLP
+    names = [name for name, *_ in study_plans()]
+    trained = train_study_models(data, seed, dtype, num_epochs, progress=progress,
+                                 names=[n for n in names if n not in course])
+    return {name: course[name] if name in course else trained[name] for name in names}
+
+
 def measure_shift_accuracies(models: Dict[str, Module], x_val: np.ndarray, y_val: np.ndarray) -> List[Row]:
     """Validation accuracy of every model on every shift of `study_shifts()`.
 
@@ -151,6 +175,17 @@ def measure_shift_accuracies(models: Dict[str, Module], x_val: np.ndarray, y_val
 def write_study_csv(rows: List[Row], path: Path) -> Path:
     """Write the rows with the header `CSV_COLUMNS` (accuracies to 4 decimals) to `path`, atomically."""
     return write_csv(path, CSV_COLUMNS, ({**row, "val_accuracy": f"{row['val_accuracy']:.4f}"} for row in rows))
+
+
+def read_study_csv(path: PathLike) -> List[Row]:
+    """The rows `write_study_csv` wrote: shift, dy and dx as ints, val_accuracy as a float (4 decimals).
+
+    Raises:
+        KeyError: naming a column of `CSV_COLUMNS` that the file lacks; ValueError: for a malformed number.
+    """
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{**row, "shift": int(row["shift"]), "dy": int(row["dy"]), "dx": int(row["dx"]),
+                 "val_accuracy": float(row["val_accuracy"])} for row in csv.DictReader(f)]
 
 
 def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
