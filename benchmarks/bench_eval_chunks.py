@@ -8,26 +8,21 @@ the process allocates as the course's scripts run; `--keep-freed-memory` as
 `run_strong_conv_experiment.py` runs (`lib/cli/allocator.py`: large chunks then cost no page faults).
 Run from the repository root:
 
-    python benchmarks/bench_eval_chunks.py [--rounds 3] [--sizes 125 250 500 1000] [--keep-freed-memory]
+    python -m benchmarks.bench_eval_chunks [--rounds 3] [--sizes 125 250 500 1000] [--keep-freed-memory]
 """
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lib import model_evaluation, models  # noqa: E402  (after the path set-up above)
-
-from lib.studies import strong_cnn  # noqa: E402
-from lib.cli.allocator import keep_freed_memory  # noqa: E402
-from lib.dataset_mnist import load_mnist_data  # noqa: E402
-from lib.losses import CrossEntropyLoss  # noqa: E402
+from benchmarks.common import load_average
+from lib import model_evaluation, models
+from lib.cli.allocator import keep_freed_memory
+from lib.dataset_mnist import load_mnist_data
+from lib.losses import CrossEntropyLoss
+from lib.studies import strong_cnn
 
 MODELS = (("course CNN, float64", models.create_conv_model, np.float64, 50),
           ("max-pooling CNN, float64", models.create_maxpool_cnn, np.float64, 50),
@@ -43,8 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     kept = args.keep_freed_memory and keep_freed_memory()
     _, x_val, _, _, y_val, _ = load_mnist_data()
-    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, freed memory kept: {kept}, "
-          f"load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"numpy {np.__version__}, freed memory kept: {kept}, {load_average()} at the start")
     for name, build, dtype, batch_size in MODELS:
         np.random.seed(0)
         model = build().to(dtype).eval()
@@ -58,7 +52,7 @@ def main() -> None:
                 seconds[size].append(time.perf_counter() - start)
         medians = ", ".join(f"{size}: {np.median(s):.3f} s" for size, s in seconds.items())
         print(f"{name} (batch {batch_size}), median of {args.rounds}: {medians}")
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"{load_average()} at the end")
 
 
 if __name__ == "__main__":

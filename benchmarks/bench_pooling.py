@@ -6,25 +6,21 @@ Inputs come as `Conv2d` hands them on (an (N, C, H, W) view of a batch-innermost
     overlap: MaxPool2d(3, stride=2, padding=1) on (50, 8, 28, 28), float64 (windows overlap and are padded)
 Run from the repository root:
 
-    python benchmarks/bench_pooling.py [--reps 200]
-    python benchmarks/bench_pooling.py --against DIR    (paired steps against the checkout DIR, e.g. an
+    python -m benchmarks.bench_pooling [--reps 200]
+    python -m benchmarks.bench_pooling --against DIR    (paired steps against the checkout DIR, e.g. an
                                                           earlier commit's worktree; median ratio this / other)
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.bench_conv import median_seconds  # noqa: E402  (after the path set-up above)
-from benchmarks.other_checkout import import_from_checkout, paired_ratio  # noqa: E402
-from lib import pooling  # noqa: E402
-from lib.cli.allocator import keep_freed_memory  # noqa: E402
+from benchmarks.common import import_from_checkout, load_average, median_seconds, paired_ratio
+from lib import pooling
+from lib.cli.allocator import keep_freed_memory
 
 # name: ((N, C, H, W), dtype, (kernel_size, stride, padding))
 LAYERS = {
@@ -57,15 +53,16 @@ def main() -> None:
     parser.add_argument("--against", type=Path, default=None, metavar="DIR", help="another checkout to pair with")
     args = parser.parse_args()
     keep_freed_memory()  # as run_strong_conv_experiment.py does (lib/cli/allocator.py)
-    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, {load_average()}")
     other = import_from_checkout(args.against, "pooling") if args.against else None
     for name in LAYERS:
         if other is None:
-            print(f"{name}: {median_seconds(make_step(pooling, name), args.reps) * 1e3:.3f} ms")
+            print(f"{name}: {median_seconds(make_step(pooling, name), args.reps) * 1e3:.3f} ms", flush=True)
         else:
             this_s, other_s, ratio = paired_ratio(make_step(pooling, name), make_step(other, name), args.reps)
-            print(f"{name}: this {this_s * 1e3:.3f} ms, other {other_s * 1e3:.3f} ms, median ratio {ratio:.3f}")
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+            print(f"{name}: this {this_s * 1e3:.3f} ms, other {other_s * 1e3:.3f} ms, median ratio {ratio:.3f}",
+                  flush=True)
+    print(f"{load_average()} at the end")
 
 
 if __name__ == "__main__":

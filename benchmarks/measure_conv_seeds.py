@@ -5,8 +5,10 @@ under results/ is not replaced), prints each final validation accuracy and their
 and maximum, and writes them to a JSON file.
 
 Run from the repository root:
-    python benchmarks/measure_conv_seeds.py [--seeds 0 1 2 3 4] [--dtype float64] [--json PATH]
+    python -m benchmarks.measure_conv_seeds [--seeds 0 1 2 3 4] [--dtype float64] [--json PATH]
 """
+from __future__ import annotations
+
 import argparse
 import contextlib
 import io
@@ -17,11 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from lib import experiments  # noqa: E402  (after the path set-up above)
-from lib.cli.options import DTYPES  # noqa: E402
-from lib.utilities import atomic_write  # noqa: E402
+from lib import experiments
+from lib.cli.options import DTYPES
+from lib.utilities import atomic_write
 
 
 def final_accuracy(seed: int, dtype, max_datapoints: int) -> float:
@@ -48,7 +48,7 @@ def main():
     summary = {"final_val_accuracy_by_seed": accuracies, "mean": float(values.mean()),
                "min": float(values.min()), "max": float(values.max()),
                "dtype": args.dtype, "max_datapoints": args.max_datapoints,
-               "command": "python benchmarks/measure_conv_seeds.py " + " ".join(sys.argv[1:])}
+               "command": "python -m benchmarks.measure_conv_seeds " + " ".join(sys.argv[1:])}
     print(f"mean {summary['mean']:.4f}, min {summary['min']:.4f}, max {summary['max']:.4f}")
     if args.json is not None:
         atomic_write(args.json, lambda f: f.write((json.dumps(summary, indent=2) + "\n").encode("utf-8")))
