@@ -14,6 +14,7 @@ maps, filters, confusion matrix and misclassified digits (results/*.png).
 """
 import sys
 
+from lib.cli.errors import run_script
 from lib.cli.options import DTYPES, experiment_argument_parser, output_file
 from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
                              compare_on_shifted_data, run_shifted_conv_experiment, write_accuracies)
@@ -45,8 +46,8 @@ def main():
             run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
                                         json_path=args.json, command=command)
     except MissingModelError as error:
-        sys.exit(f"Error: no trained CNN at {error.path}. {MISSING_MODEL_MESSAGE}\n"
-                 "Run `python run_conv_experiment.py` first, or add --train-cnn to train it here.")
+        sys.exit(f"Error: no trained CNN at {error.path}. {MISSING_MODEL_MESSAGE} Run `python run_conv_experiment.py` "
+                 "first, or add --train-cnn to train it here.")
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
     if args.json is not None:
         print(f"Saved the accuracies to {args.json}")
@@ -64,4 +65,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_script(main, RESULTS_DIR)

@@ -39,7 +39,7 @@ from lib.plotting.figures import default_png_path
 from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
 from lib.plotting.curves import plot_training_results
 from lib.shifts import shift_images
-from lib.utilities import RESULTS_DIR, PathLike, atomic_write_text
+from lib.utilities import RESULTS_DIR, LibraryError, PathLike, atomic_write_text
 
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle
 CURVES_FILE = "conv_learning_curves.png"
@@ -50,7 +50,7 @@ SHIFT = 2  # pixels, right and down, in the second experiment (the sheet's other
 MISSING_MODEL_MESSAGE = "Run the first experiment before you run the second experiment."
 
 
-class MissingModelError(RuntimeError):
+class MissingModelError(LibraryError, RuntimeError):
     """The second experiment needs the CNN that the first one saves, and it is not there.
 
     A `RuntimeError`, with the course's message, as the course raises it.

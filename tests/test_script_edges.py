@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lib.models import create_conv_model, save_model
@@ -40,14 +41,24 @@ def files_under(folder: Path):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
-def test_a_file_where_the_results_folder_should_be_stops_the_run_before_training(tmp_path):
+@pytest.mark.parametrize("script, args", [("run_conv_experiment.py", SMALL), ("run_shifted_conv_experiment.py", SMALL),
+                                          ("run_strong_conv_experiment.py", ["--max_datapoints", "125"]),
+                                          ("plot_mnist.py", [])])
+def test_a_file_where_the_results_folder_should_be_stops_the_run_before_any_work(tmp_path, script, args):
     (tmp_path / "results").write_text("a file, not a folder")
-    process = run("run_conv_experiment.py", *SMALL, cwd=tmp_path)
+    process = run(script, *args, cwd=tmp_path)
     line = one_error_line(process)
     assert line == ("Error: results is a file, but results are written to a folder of that name: rename or "
                     "remove the file, or run from another working folder")
-    assert "Epoch" not in process.stdout and "Train:" not in process.stdout  # nothing was loaded or trained
+    assert process.stdout == ""  # nothing was loaded or trained
     assert (tmp_path / "results").read_text() == "a file, not a folder"
+
+
+def test_the_second_experiment_without_the_first_ones_model_is_one_line_saying_what_to_run(tmp_path):
+    line = one_error_line(run("run_shifted_conv_experiment.py", *SMALL, cwd=tmp_path))
+    assert line == ("Error: no trained CNN at results/conv_model.npz. Run the first experiment before you run the "
+                    "second experiment. Run `python run_conv_experiment.py` first, or add --train-cnn to train it "
+                    "here.")
 
 
 def test_a_missing_results_folder_is_created(tmp_path):
@@ -114,3 +125,27 @@ def test_a_truncated_model_file_in_results_is_one_line_suggesting_to_retrain(tmp
     line = one_error_line(process)
     assert line.startswith("Error: results/conv_model.npz is not a readable .npz file of arrays")
     assert line.endswith("delete it and train the model again")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is a POSIX notion")
+def test_ctrl_c_during_the_study_names_what_was_saved_and_leaves_no_temporary_file(tmp_path):
+    np.random.seed(0)
+    save_model(create_conv_model(), tmp_path / "results" / "conv_model.npz")
+    status, stderr = interrupt_after([str(REPO / "run_shifted_conv_experiment.py"), *SMALL, "--study"],
+                                     "Saved the samples to", tmp_path)
+    assert status == 130
+    assert stderr.splitlines() == ["Interrupted: saved results/validation_and_shifted_validation_data.png; "
+                                   "nothing else was saved."]
+    assert files_under(tmp_path / "results") == ["conv_model.npz", "validation_and_shifted_validation_data.png"]
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="these systems always have a display")
+def test_show_without_a_display_is_a_one_line_note_and_the_figure_is_still_saved(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    process = run("plot_mnist.py", "--show", cwd=tmp_path, env=env)
+    assert process.returncode == 0, process.stderr
+    assert process.stderr.splitlines() == [
+        "Note: show=True, but matplotlib's backend 'Agg' cannot open a window (no display?); set MPLBACKEND to an "
+        "interactive backend such as TkAgg"]
+    assert process.stdout.splitlines()[-1] == "Saved results/mnist_samples.png"
+    assert (tmp_path / "results" / "mnist_samples.png").stat().st_size > 0

@@ -6,6 +6,8 @@
   `Error: <what is wrong, which file> <what to do>`, and exit status 1;
 * Ctrl-C becomes one line saying which files under the output folder this run saved (every write is
   atomic, so nothing else there changed and no partial file is left), and exit status 130;
+* a warning of the library (e.g. `--show` where no window can open: the figure is still saved and
+  the run goes on) is one line, `Note: ...`, shown once;
 * any other exception is a bug and keeps its traceback.
 Scripts that write results name their output folder; it is checked (created if missing) before `main`
 starts, so a file standing in its place is reported at once, not after the training.
@@ -13,6 +15,7 @@ starts, so a file standing in its place is reported at once, not after the train
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
@@ -32,6 +35,8 @@ def run_script(main: Callable[[], object], output_folder: Optional[PathLike] = N
     Raises:
         SystemExit: 1 after a library error, 130 after Ctrl-C, or whatever `main` (argparse) exits with.
     """
+    warnings.formatwarning = _one_line_note
+    warnings.simplefilter("once", UserWarning)  # the same note for ten figures is said once
     before: Dict[Path, int] = {}
     try:
         if output_folder is not None:
@@ -43,6 +48,12 @@ def run_script(main: Callable[[], object], output_folder: Optional[PathLike] = N
     except KeyboardInterrupt:
         print(_interrupted_message(output_folder, before), file=sys.stderr)
         sys.exit(INTERRUPTED_STATUS)
+
+
+def _one_line_note(message, category, filename, lineno, line=None) -> str:
+    """`warnings.formatwarning` for scripts: `Note: <message>`, without the file, line and source that
+    Python's default format adds (they speak to a developer, not to the user of a script)."""
+    return f"Note: {message}\n"
 
 
 def _file_times(folder: Path) -> Dict[Path, int]:
