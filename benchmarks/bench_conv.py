@@ -33,7 +33,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from benchmarks.common import TORCH_THREADS, import_from_checkout, load_average, median_seconds, paired_ratio
-from lib import kernels
+from lib.kernels import conv as conv_kernels, im2col as im2col_kernels
 from lib.cli.allocator import keep_freed_memory
 from lib.convolutions import Conv2d, calculate_conv_output
 from lib.losses import CrossEntropyLoss
@@ -138,7 +138,7 @@ def print_table(names: List[str], reps: int, heavy_reps: int, loop_reps: int) ->
 def print_alternatives(names: List[str], reps: int) -> None:
     """Time the design alternatives of Conv2d's building blocks (float64); print a markdown table in microseconds.
 
-    The variants Conv2d uses are `lib.kernels`' functions; the ones it does not use are written out
+    The variants Conv2d uses are `lib.kernels.im2col`'s functions; the ones it does not use are written out
     here: the natural (N, OH, OW, C, KH, KW) patch layout, col2im by np.add.at, the products by
     einsum and tensordot, and np.pad. Notes: notes/conv.md.
     """
@@ -150,11 +150,11 @@ def print_alternatives(names: List[str], reps: int) -> None:
         x = rng.random((n, c, h, w))
         weights = rng.standard_normal((f, c * kh * kw))  # (F, K), K = C*KH*KW
         xp_nat = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))  # (N, C, HP, WP)
-        xp_bi = kernels.pad_batch_inner(x, (ph, pw))  # (C, HP, WP, N)
+        xp_bi = im2col_kernels.pad_batch_inner(x, (ph, pw))  # (C, HP, WP, N)
         s_n, s_c, s_h, s_w = xp_nat.strides
         view_nat = as_strided(xp_nat, (n, oh, ow, c, kh, kw), (s_n, s_h * sh, s_w * sw, s_c, s_h, s_w),
                               writeable=False)  # (N, OH, OW, C, KH, KW), inside xp_nat; read-only
-        patches = kernels.im2col(xp_bi, (kh, kw), stride, (oh, ow))  # (K, P)
+        patches = im2col_kernels.im2col(xp_bi, (kh, kw), stride, (oh, ow))  # (K, P)
         grad_t = rng.standard_normal((f, oh * ow * n))  # (F, P)
         grads_nat = rng.standard_normal((n, c, kh, kw, oh, ow))
         grads_bi = np.ascontiguousarray(grads_nat.transpose(2, 3, 1, 4, 5, 0))  # (KH, KW, C, OH, OW, N)
@@ -183,9 +183,9 @@ def print_alternatives(names: List[str], reps: int) -> None:
         candidates = [
             ("im2col copy", "natural (N, OH, OW, C, KH, KW)", lambda: view_nat.reshape(n * oh * ow, -1)),
             ("im2col copy", "batch innermost (C, KH, KW, OH, OW, N)",
-             lambda: kernels.im2col(xp_bi, (kh, kw), stride, (oh, ow))),
+             lambda: im2col_kernels.im2col(xp_bi, (kh, kw), stride, (oh, ow))),
             ("col2im", "offset loop, natural layout", col2im_natural),
-            ("col2im", "offset loop, batch innermost", lambda: kernels.col2im(grads_bi, xp_bi.shape, stride)),
+            ("col2im", "offset loop, batch innermost", lambda: im2col_kernels.col2im(grads_bi, xp_bi.shape, stride)),
             ("col2im", "np.add.at, batch innermost", col2im_add_at),
             ("forward product", "np.einsum", lambda: np.einsum("fk,kp->fp", weights, patches)),
             ("forward product", "np.einsum optimize=True",
@@ -198,27 +198,27 @@ def print_alternatives(names: List[str], reps: int) -> None:
              lambda: np.matmul(by_row(grad_t), by_row(patches).transpose(0, 2, 1)).sum(axis=0)),
             ("padding", "np.pad, then batch-innermost copy",
              lambda: np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).transpose(1, 2, 3, 0))),
-            ("padding", "one copy into a buffer, borders filled", lambda: kernels.pad_batch_inner(x, (ph, pw))),
+            ("padding", "one copy into a buffer, borders filled", lambda: im2col_kernels.pad_batch_inner(x, (ph, pw))),
         ]
         for block, variant, step in candidates:
             print(f"| {name} | {block} | {variant} | {median_seconds(step, reps) * 1e6:.1f} |", flush=True)
 
 
 # Conv2d's matrix products stacked over output rows, as one product, or chosen by size (the
-# library's rule), set through the threshold `kernels.ROW_PRODUCT_MAX_MACS`.
+# library's rule), set through the threshold `conv_kernels.ROW_PRODUCT_MAX_MACS`.
 PRODUCT_POLICIES = (("stacked over output rows", float("inf")), ("one product", -1),
                     ("by size (the library's rule)", None))
 
 
 @contextlib.contextmanager
 def product_policy(threshold: Optional[float]):
-    """Run the body with `kernels.ROW_PRODUCT_MAX_MACS` set to `threshold` (None: the library's value)."""
-    default = kernels.ROW_PRODUCT_MAX_MACS
-    kernels.ROW_PRODUCT_MAX_MACS = default if threshold is None else threshold
+    """Run the body with `conv_kernels.ROW_PRODUCT_MAX_MACS` set to `threshold` (None: the library's value)."""
+    default = conv_kernels.ROW_PRODUCT_MAX_MACS
+    conv_kernels.ROW_PRODUCT_MAX_MACS = default if threshold is None else threshold
     try:
         yield
     finally:
-        kernels.ROW_PRODUCT_MAX_MACS = default
+        conv_kernels.ROW_PRODUCT_MAX_MACS = default
 
 
 def print_products(names: List[str], reps: int, rounds: int) -> None:

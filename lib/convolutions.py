@@ -10,7 +10,7 @@ Shape letters used in comments and docstrings:
 input into a column of a (C*KH*KW, P) matrix, and the (F, C*KH*KW) filter matrix times it is the
 output. The textbook version, the exercise's two loops over the output positions, is one import
 away: `from lib.naive_layers import conv2d_forward_naive, conv2d_backward_naive`. How the product
-is made fast (memory layout, blocks, reused buffers, BLAS call sizes) is `lib/kernels.py`'s
+is made fast (memory layout, blocks, reused buffers, BLAS call sizes) is `lib/kernels/`'s
 business, explained there once; the layer reads without it.
 """
 from __future__ import annotations
@@ -21,8 +21,8 @@ import numpy as np
 
 from lib.checks import (IntPair, check_backward_grad, check_bool, check_feature_maps, check_int, check_int_pair,
                         check_positive_int)
-from lib.kernels import (Scratch, im2col, im2col_matmul, matmul_col2im, pad_batch_inner, unpad_to_batch_first,
-                         weight_grad_matmul)
+from lib.kernels.conv import Scratch, im2col_matmul, matmul_col2im, weight_grad_matmul
+from lib.kernels.im2col import im2col, pad_batch_inner, unpad_to_batch_first
 from lib.network_base import Module, Parameter
 
 
@@ -92,7 +92,7 @@ class Conv2d(Module):
 
     Memory beyond x, the output and the returned gradient: the padded input (`input_cache`; none
     without padding), in training the patch matrix (about KH*KW / (SH*SW) times the input) until
-    backward, a copy of the output gradient, and the padded input gradient (lib/kernels.py).
+    backward, a copy of the output gradient, and the padded input gradient (lib/kernels/conv.py).
 
     Attributes:
         in_channels, out_channels: C and F.

@@ -3,7 +3,7 @@
 Each function loops over the output rows and columns only (at most two nested loops) and broadcasts
 over the batch and the channels, in float64, with `np.pad` for the padding. They are the readable
 reference: `lib.convolutions.Conv2d` and `lib.pooling.MaxPool2d` compute the same values many
-times faster (lib/kernels.py says how), and the tests check them against these functions and
+times faster (lib/kernels/ says how), and the tests check them against these functions and
 against PyTorch.
 
 Shape letters: N = batch size, C = input channels, F = output channels (filters), H, W = input

@@ -10,7 +10,7 @@ batch statistics, so an image's output no longer depends on the rest of its batc
 
 dtypes: the output and the input gradient have x's float dtype (float32 stays float32; integer
 inputs are normalised in float64). The per-channel sums end in float64 (`channel_sum` and
-`channel_dot` in `lib/kernels.py`) and the statistics are cast to x's dtype where they touch x. The
+`channel_dot` in `lib/kernels/batchnorm.py`) and the statistics are cast to x's dtype where they touch x. The
 running statistics stay float64 whatever the input dtype: one model, saved once, serves float32 and
 float64 runs, and thousands of momentum updates add no float32 rounding. `weight` and `bias` are
 used in x's dtype and keep their own; the sums behind their gradients end in float64 too.
@@ -22,7 +22,7 @@ from typing import List, Tuple
 import numpy as np
 
 from lib.checks import check_backward_grad, check_float_maps, check_positive_int, check_real
-from lib.kernels import channel_dot, channel_sum, per_channel, scale_shift
+from lib.kernels.batchnorm import channel_dot, channel_sum, per_channel, scale_shift
 from lib.network_base import Module, Parameter
 
 

@@ -8,7 +8,7 @@ pooling counting padded zeros). Both loop only over the KH*KW kernel offsets: en
 window of the batch is one (N, C, OH, OW) view of the input (`pool_views`), and backward writes each
 entry's gradient back through it (`pool_input_grad`, overlapping windows adding up). These helpers,
 the scan that finds max pooling's first maxima (`pool_maxima`) and their speed tricks live in
-`lib/kernels.py`; outputs keep the memory layout of x.
+`lib/kernels/pool.py`; outputs keep the memory layout of x.
 
 A network whose head averages each feature map over all positions gives the same output wherever a
 pattern sits in the map; that is what the shift study (`lib/studies/shift_study.py`) measures. `BlurPool2d`
@@ -24,7 +24,7 @@ import numpy as np
 from lib.blur_pool import BlurPool2d  # noqa: F401  (re-exported: the pooling layers are imported from here)
 from lib.checks import IntPair, check_backward_grad, check_feature_maps, check_float_maps, check_int_pair
 from lib.convolutions import calculate_conv_output
-from lib.kernels import pool_input_grad, pool_maxima, pool_views
+from lib.kernels.pool import pool_input_grad, pool_maxima, pool_views
 from lib.network_base import Module
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conv_checks import assert_layer_matches_naive
-from lib import kernels
+from lib.kernels import conv as conv_kernels
 from lib.convolutions import Conv2D, Conv2d, Flatten
 from lib.gradient_check import rel_error
 from lib.naive_layers import conv2d_backward_naive, conv2d_forward_naive
@@ -206,7 +206,7 @@ def test_blocks_of_output_rows_give_the_same_results_as_one_block(monkeypatch, k
     grad = rng.standard_normal(make_layer(2, 4, kernel, stride, padding)(x).shape)
     results = []
     for block_bytes in (1 << 30, 1):  # everything in one block; one output row per block
-        monkeypatch.setattr(kernels, "BLOCK_BYTES", block_bytes)
+        monkeypatch.setattr(conv_kernels, "BLOCK_BYTES", block_bytes)
         layer = make_layer(2, 4, kernel, stride, padding)
         out = layer(x)  # training mode: backward works in blocks
         results.append((out, layer.backward(grad), layer.W.grad, layer.b.grad, layer.eval()(x)))  # eval: forward
@@ -220,7 +220,7 @@ def test_one_product_per_output_row_gives_the_same_results_as_one_product(monkey
     grad = rng.standard_normal(make_layer(2, 4, (3, 2), (2, 1), (1, 0))(x).shape)
     results = []
     for max_macs in (0, 1 << 60):  # every product as one BLAS call; one call per output row
-        monkeypatch.setattr(kernels, "ROW_PRODUCT_MAX_MACS", max_macs)
+        monkeypatch.setattr(conv_kernels, "ROW_PRODUCT_MAX_MACS", max_macs)
         layer = make_layer(2, 4, (3, 2), (2, 1), (1, 0))
         out = layer(x)
         results.append((out, layer.backward(grad), layer.W.grad, layer.b.grad, layer.eval()(x)))

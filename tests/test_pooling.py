@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from layer_fixtures import batch_innermost, load_cases
-from lib import kernels
+from lib.kernels import pool as pool_kernels
 from lib.convolutions import Conv2d, Flatten
 from lib.gradient_check import numerical_gradient, rel_error
 from lib.naive_layers import max_pool2d_backward_naive, max_pool2d_forward_naive
@@ -162,7 +162,7 @@ def test_max_pooling_matches_the_naive_functions(kernel, stride, padding, shape,
 ])
 def test_windows_that_tile_the_input_take_the_fast_path(kernel, stride, padding, shape, tiles):
     layer = MaxPool2d(kernel, stride, padding)
-    assert kernels.pool_tiles(shape, layer.kernel_size, layer.stride, layer.padding) is tiles
+    assert pool_kernels.pool_tiles(shape, layer.kernel_size, layer.stride, layer.padding) is tiles
 
 
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
@@ -176,9 +176,9 @@ def test_fast_path_and_general_path_agree_including_ties(cls, kind, layout, monk
     x = layout(x)
     grad_out = rng.standard_normal((3, 4, 4, 3))
     fast, general = cls(2), cls(2)
-    assert kernels.pool_tiles(x.shape, fast.kernel_size, fast.stride, fast.padding)
+    assert pool_kernels.pool_tiles(x.shape, fast.kernel_size, fast.stride, fast.padding)
     fast_out, fast_grad = fast(x), fast.backward(grad_out)
-    monkeypatch.setattr(kernels, "pool_tiles", lambda *args: False)  # force the im2col path
+    monkeypatch.setattr(pool_kernels, "pool_tiles", lambda *args: False)  # force the im2col path
     np.testing.assert_array_equal(fast_out, general(x))
     np.testing.assert_array_equal(fast_grad, general.backward(grad_out))
 
