@@ -203,6 +203,18 @@ def check_real_array(value, name: str, owner: Optional[str] = None) -> np.ndarra
     return array
 
 
+def check_values_per_channel(x: np.ndarray, layer: str) -> int:
+    """Return M = N*H*W, the values per channel of an (N, C, H, W) batch, if it is at least 2 (a batch variance).
+
+    Raises:
+        ValueError: "<layer> expects more than 1 value per channel when training, got input of shape ...".
+    """
+    count = x.shape[0] * x.shape[2] * x.shape[3]
+    if count < 2:
+        raise ValueError(f"{layer} expects more than 1 value per channel when training, got input of shape {x.shape}")
+    return count
+
+
 def check_feature_maps(x, layer: str, channels: Optional[int] = None) -> np.ndarray:
     """Return x as an array after checking that it is a real (N, C, H, W) batch, with `channels` channels if given.
 

@@ -21,7 +21,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from lib.checks import check_backward_grad, check_float_maps, check_positive_int, check_real
+from lib.checks import (check_backward_grad, check_float_maps, check_positive_int, check_real,
+                        check_values_per_channel)
 from lib.kernels.batchnorm import channel_dot, channel_sum, per_channel, scale_shift
 from lib.network_base import Module, Parameter
 
@@ -67,19 +68,15 @@ class BatchNorm2d(Module):
         channels, or (training mode) has a single value per channel; TypeError if x is not real-valued.
         """
         x = check_float_maps(x, "BatchNorm2d", self.num_features)
-        dtype, m = x.dtype, self.momentum
+        dtype = x.dtype
         if self.training:
-            count = x.shape[0] * x.shape[2] * x.shape[3]  # M
-            if count < 2:
-                raise ValueError(f"BatchNorm2d expects more than 1 value per channel when training, "
-                                 f"got input of shape {x.shape}")
+            count = check_values_per_channel(x, "BatchNorm2d")  # M = N*H*W, at least 2
             mean = channel_sum(x) / count  # (C,) float64
             x_hat = x - per_channel(mean, dtype)  # (N, C, H, W), centred for now
             var = channel_dot(x_hat, x_hat) / count  # (C,) float64, biased
             inv_std = 1.0 / np.sqrt(var + self.eps)  # (C,) float64
             x_hat *= per_channel(inv_std, dtype)  # (N, C, H, W), normalised
-            self.running_mean[...] = (1.0 - m) * self.running_mean + m * mean  # in place: buffers() stays valid
-            self.running_var[...] = (1.0 - m) * self.running_var + m * var * (count / (count - 1))  # unbiased
+            self._update_running_statistics(mean, var, count)
             self.input_cache = (x_hat, inv_std, None)
             out = scale_shift(x_hat, self.weight.data, self.bias.data)  # x_hat * weight + bias
         else:  # (x - running_mean) * inv_std * weight + bias as x * scale + shift: two passes over x
@@ -89,6 +86,13 @@ class BatchNorm2d(Module):
             out = scale_shift(x, scale, self.bias.data - self.running_mean * scale)
         self._output_shape = x.shape
         return out
+
+    def _update_running_statistics(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        """`running = (1 - momentum) * running + momentum * batch`, in place (`buffers()` stays valid), with
+        the batch's UNBIASED variance, `var * M / (M - 1)`, going into `running_var` as in PyTorch."""
+        m = self.momentum
+        self.running_mean[...] = (1.0 - m) * self.running_mean + m * mean
+        self.running_var[...] = (1.0 - m) * self.running_var + m * var * (count / (count - 1))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """(N, C, H, W) gradient w.r.t. the output -> (N, C, H, W) gradient w.r.t. x (result dtype of grad and x).
