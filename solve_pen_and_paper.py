@@ -7,45 +7,11 @@ forward pass. All numbers come from lib.cross_correlation_1d.
 Usage: python solve_pen_and_paper.py
 """
 import argparse
-from typing import Dict, List, Sequence, Tuple
-
-import numpy as np
+from typing import Sequence
 
 from lib.cli.errors import run_script
-from lib.cross_correlation_1d import PenAndPaperSolution, solve_pen_and_paper
-
-FactorPairs = List[Tuple[float, float]]  # the products of one written-out sum
-
-
-def format_number(value: float, digits: int = 12) -> str:
-    """Shortest decimal form of `value` with at most `digits` significant digits (14.0 -> "14", 0.72 -> "0.72").
-
-    Rounding to 12 significant digits hides float noise such as 61.06400000000002 -> "61.064" while
-    keeping every digit of the exact decimal results of the worked example; never "-0".
-    """
-    text = "{:.{}g}".format(float(value), digits)
-    return "0" if float(text) == 0.0 else text
-
-
-def product_terms(solution: PenAndPaperSolution) -> Dict[str, List[FactorPairs]]:
-    """The factor pairs whose sum (plus the bias where there is one) is each output of the worked example.
-
-    Used here (plain text) and by `submission/make_numbers.py` (LaTeX), so both write out the same sums:
-    "y_hat": [[(w[k], x[i+k]) for k] for i], "grad_w": [[(g[i], x[i+k]) for i] for k] with g = dL/dy_hat,
-    "y_hat_new": [[(w_new[k], x[i+k]) for k] for i].
-    """
-    x, g = solution.x, solution.grad_y_hat
-    num_out, kernel = g.size, solution.w.size
-
-    def correlate(w: np.ndarray) -> List[FactorPairs]:
-        return [[(float(w[k]), float(x[i + k])) for k in range(kernel)] for i in range(num_out)]
-
-    return {"y_hat": correlate(solution.w),
-            "grad_w": [[(float(g[i]), float(x[i + k])) for i in range(num_out)] for k in range(kernel)],
-            "y_hat_new": correlate(solution.w_new)}
-
-
-fmt = format_number
+from lib.cross_correlation_1d import FactorPairs, product_terms, solve_pen_and_paper
+from lib.cross_correlation_1d import format_number as fmt
 
 
 def _vector(values: Sequence[float]) -> str:

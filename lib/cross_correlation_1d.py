@@ -16,10 +16,11 @@ Backpropagation gives
 and one SGD step is w <- w - lr * dL/dw, b <- b - lr * dL/db.
 
 Every public function checks its arguments (float64 copies; the caller's arrays are never modified).
-`solve_pen_and_paper.py` prints the worked example step by step.
+`format_number` and `product_terms` write the sums out, the same for `solve_pen_and_paper.py` (which prints
+the worked example step by step) and the submission.
 """
 from collections import namedtuple
-from typing import Sequence, Tuple, Union
+from typing import Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -28,6 +29,7 @@ from lib.checks import check_real, check_real_vector
 from lib.convolutions import calculate_conv_output
 
 ArrayLike1d = Union[Sequence[float], np.ndarray]
+FactorPairs = List[Tuple[float, float]]  # the products of one written-out sum
 
 # The sheet's task.
 SHEET_X, SHEET_W, SHEET_B, SHEET_Y, SHEET_LR = (1.0, 2.0, 3.0, 4.0), (2.0, 1.0, 3.0), 1.0, (2.0, 4.0), 0.01
@@ -135,3 +137,31 @@ def solve_pen_and_paper(x: ArrayLike1d = SHEET_X, w: ArrayLike1d = SHEET_W, b: f
     y_hat_new = cross_correlate(x, w_new, b_new)
     return PenAndPaperSolution(x, w, b, y, lr, y_hat, squared_error_loss(y_hat, y), grad_y_hat, grad_w, grad_b,
                                grad_x, w_new, b_new, y_hat_new, squared_error_loss(y_hat_new, y))
+
+
+def format_number(value: float, digits: int = 12) -> str:
+    """Shortest decimal form of `value` with at most `digits` significant digits (14.0 -> "14", 0.72 -> "0.72").
+
+    Rounding to 12 significant digits hides float noise such as 61.06400000000002 -> "61.064" while
+    keeping every digit of the exact decimal results of the worked example; never "-0".
+    """
+    text = "{:.{}g}".format(float(value), digits)
+    return "0" if float(text) == 0.0 else text
+
+
+def product_terms(solution: PenAndPaperSolution) -> Dict[str, List[FactorPairs]]:
+    """The factor pairs whose sum (plus the bias where there is one) is each output of the worked example.
+
+    Used by `solve_pen_and_paper.py` (plain text) and `submission/make_numbers.py` (LaTeX), so both write out
+    the same sums: "y_hat": [[(w[k], x[i+k]) for k] for i], "grad_w": [[(g[i], x[i+k]) for i] for k] with
+    g = dL/dy_hat, "y_hat_new": [[(w_new[k], x[i+k]) for k] for i].
+    """
+    x, g = solution.x, solution.grad_y_hat
+    num_out, kernel = g.size, solution.w.size
+
+    def correlate(w: np.ndarray) -> List[FactorPairs]:
+        return [[(float(w[k]), float(x[i + k])) for k in range(kernel)] for i in range(num_out)]
+
+    return {"y_hat": correlate(solution.w),
+            "grad_w": [[(float(g[i]), float(x[i + k])) for i in range(num_out)] for k in range(kernel)],
+            "y_hat_new": correlate(solution.w_new)}

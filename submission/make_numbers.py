@@ -1,22 +1,13 @@
 """Write submission/numbers.tex: every number that submission.tex states, and check every claim it makes.
 
-The prose lives in submission.tex; this module only
-* computes the numbers, as LaTeX macros: the pen-and-paper task (`\\pp...`, from `lib.cross_correlation_1d`),
-  the output sizes (`\\conv...`), the set-up of the experiments, the study and the lab (`\\setup...`,
-  `\\study...`, `\\eq...`, from the constants of `lib`), and the measurements, read from the committed copies
-  in submission/measured/ with the readers that sit next to their writers in `lib`: the second experiment's
-  accuracies (`\\acc...`, `\\drop...`), per model of the shift study `\\study<Model><Shift>`,
-  `\\consistency<Model>`, `\\logitError<Model>` and `\\points<Model>` (its clean accuracy against the model
-  it changes, `BASELINES`), the course CNN's equivariance errors and the three tables' rows;
-* checks every claim that the text makes about these numbers (`claims`, in the order of the text): a
-  claim that no longer holds stops the build with its name, so that the words change with the numbers.
+The prose lives in submission.tex. This module computes its numbers as LaTeX macros, from `lib` (`\\pp...`,
+`\\conv...`, `\\setup...`, `\\study...`, `\\eq...`) and from the measurements in submission/measured/, each read by
+the reader beside its writer in `lib` (`\\acc...`, `\\drop...`, `\\study<Model><Shift>`, `\\points<Model>`, ...,
+<Model> in CamelCase: "MLP + aug" -> `\\studyMlpAugShifted`); written-out computations (`\\ppYHatASum`, ending in
+`Sum`, `Step` or `Squares`) sit beside their values (`\\ppYHatA`). Then `claims` checks, in the text's order, what
+the text says about them: a claim that no longer holds stops the build, naming it.
 
-<Model> is the CSV's model name in CamelCase ("MLP + aug" -> `\\studyMlpAugShifted`); the shifts of
-`STUDY_SHIFTS` name the study's columns. Written-out computations (macros ending in `Sum`, `Step`,
-`Squares`) sit beside their values (`\\ppYHatASum` = `2 \\cdot 1 + 1 \\cdot 2 + 3 \\cdot 3 + 1`, `\\ppYHatA` = 14).
-
-Usage, from the repository root: python -m submission.make_numbers [--from-results]
-(submission/build.sh runs it; --from-results first copies the experiments' files from results/).
+Usage, from the repository root (build.sh's call): python -m submission.make_numbers [--from-results]
 """
 from __future__ import annotations
 
@@ -25,6 +16,7 @@ import math
 import re
 import shlex
 import shutil
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -32,7 +24,7 @@ import numpy as np
 
 from lib.cli.options import experiment_argument_parser
 from lib.convolutions import Conv2d, calculate_conv_output
-from lib.cross_correlation_1d import solve_pen_and_paper
+from lib.cross_correlation_1d import format_number, product_terms, solve_pen_and_paper
 from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, TRAIN_IMAGES
 from lib.equivariance.measure import EXACT, SWEEP_SHIFTS as EQ_SHIFTS, receptive_fields
 from lib.experiments import SHIFT, read_accuracies
@@ -40,7 +32,6 @@ from lib.model_training import NUM_EPOCHS
 from lib.models import LINEAR_UNITS, create_conv_model
 from lib.studies import equivariance_lab as lab, shift_study as study
 from lib.utilities import RESULTS_DIR, atomic_write_text
-from solve_pen_and_paper import format_number, product_terms
 
 SUBMISSION_DIR = Path(__file__).resolve().parent
 MEASURED_DIR = SUBMISSION_DIR / "measured"
@@ -67,7 +58,7 @@ class ClaimError(SystemExit):
 
 
 def error_tex(value: float) -> str:
-    r"""A relative error as LaTeX: "0", "0.36", "1.2 \cdot 10^{-15}", "\infty", "\text{n/a}" (nan: nothing compared)."""
+    r"""A relative error as LaTeX, two significant digits: "0", "0.36", "1.2 \cdot 10^{-15}", "\infty", "\text{n/a}"."""
     if math.isnan(value) or math.isinf(value) or value == 0:
         return r"\text{n/a}" if math.isnan(value) else r"\infty" if math.isinf(value) else "0"
     mantissa, exponent = f"{value:.1e}".split("e")
@@ -141,9 +132,10 @@ def pen_and_paper() -> Numbers:
     return n
 
 
+@lru_cache(maxsize=None)
 def course_cnn() -> Tuple[List[object], List[int], List[object]]:
-    """The course CNN's layers (built with np.random left as it was), the indices of its two convolutions,
-    and every layer's geometry (`receptive_fields`: its cells' stride, or None after the flattening)."""
+    """The course CNN's layers, the indices of its two convolutions and every layer's geometry
+    (`receptive_fields`: its cells' stride, or None after the flattening)."""
     state = np.random.get_state()  # the builder draws weights from the global stream: leave the caller's alone
     model = create_conv_model()
     np.random.set_state(state)
@@ -151,8 +143,8 @@ def course_cnn() -> Tuple[List[object], List[int], List[object]]:
 
 
 def setup(command: str) -> Numbers:
-    """Output sizes and the set-up of the experiments, the study and the lab; `command` (the measured one)
-    gives the number of images through its --max_datapoints (the scripts' default without one)."""
+    """Output sizes and the set-up of the experiments, the study and the lab; the number of images is the
+    measured `command`'s --max_datapoints (the scripts' default without one)."""
     n: Numbers = {}
 
     def output_size(name: str, size: int, kernel: int, stride: int, pad: int) -> int:
@@ -187,7 +179,7 @@ def setup(command: str) -> Numbers:
 
 # ---------------------------------------------------------------------------------- from the measurements
 def measured(data: Dict[str, list]) -> Numbers:
-    """The measurements' macros (see the module docstring), from `data` as `read_measured` gives it."""
+    """The measurements' macros, from `data` as `read_measured` gives it."""
     accuracies, study_rows, errors, consistency = (data[k] for k in ("accuracies", "study", "errors", "consistency"))
     n: Numbers = {"accCommand": rf"\texttt{{{tex_escape(accuracies['command'])}}}"}
     for model in ("Mlp", "Cnn"):
@@ -212,20 +204,16 @@ def measured(data: Dict[str, list]) -> Numbers:
             and (r["dy"], r["dx"]) != (0, 0) and not math.isnan(r["relative_error"])]))
     layers, (conv_a, conv_b), geometry = course_cnn()
     for tag, index in (("ConvA", conv_a), ("ConvB", conv_b), ("Logits", len(layers) - 1)):
-        on_grid, off_grid = course_cnn_errors(errors, index, geometry[index])
-        n.update({f"eq{tag}GridCount": len(on_grid), f"eq{tag}GridMax": RelativeError(np.max(on_grid)),
+        # The course CNN's errors at the shifts its maps can follow (multiples of its cells' stride along both
+        # axes; only the zero shift where there is no map) and at all the other shifts.
+        cells = None if geometry[index] is None else geometry[index].stride
+        mine = {(r["dy"], r["dx"]): r["relative_error"] for r in errors
+                if r["model"] == "CNN" and r["layer_index"] == index}
+        grid = {s: e for s, e in mine.items() if s == (0, 0) or cells and s[0] % cells[0] == 0 == s[1] % cells[1]}
+        off_grid = [e for s, e in mine.items() if s not in grid]
+        n.update({f"eq{tag}GridCount": len(grid), f"eq{tag}GridMax": RelativeError(np.max(list(grid.values()))),
                   f"eq{tag}OffMin": RelativeError(np.nanmin(off_grid))})  # nan on the grid: not exact
     return n
-
-
-def course_cnn_errors(errors: List[dict], index: int, geometry) -> Tuple[List[float], List[float]]:
-    """The course CNN's errors at one layer: at the shifts it can follow (multiples of its cells' stride along
-    both axes; only the zero shift where there is no map, `geometry` None) and at all the other shifts."""
-    mine = {(r["dy"], r["dx"]): r["relative_error"] for r in errors
-            if r["model"] == "CNN" and r["layer_index"] == index}
-    stride = (None, None) if geometry is None else geometry.stride
-    grid = {s for s in mine if (s == (0, 0) if geometry is None else s[0] % stride[0] == 0 == s[1] % stride[1])}
-    return [mine[s] for s in grid], [e for s, e in mine.items() if s not in grid]
 
 
 def claims(n: Numbers, data: Dict[str, list]) -> List[Tuple[str, bool]]:
@@ -234,11 +222,9 @@ def claims(n: Numbers, data: Dict[str, list]) -> List[Tuple[str, bool]]:
     first, second = (layers[i] for i in convolutions)
     lab_cnn = {r["layer_index"]: r["layer"] for r in data["errors"] if r["model"] == "CNN"}
     lab_clean = {r["model"]: percent(r["clean_accuracy"]) for r in data["consistency"]}
-    directions = [name for name, *_ in study.DIRECTIONS]
 
     def changes(model: str, baseline: str, clean: str, consistency: bool = True) -> List[Tuple[str, bool]]:
-        # "<model> raises the accuracy (at the sheet's shift) ... and <clean> ... points of clean accuracy;
-        # it raises the consistency ...", against <baseline>
+        # "<model> raises the accuracy at the sheet's shift, <clean> clean accuracy, raises the consistency"
         a, b = camel(model), camel(baseline)
         said = [(f"{model} raises the accuracy at the sheet's shift over the {baseline}",
                  n[f"study{a}Shifted"] > n[f"study{b}Shifted"]),
@@ -256,7 +242,7 @@ def claims(n: Numbers, data: Dict[str, list]) -> List[Tuple[str, bool]]:
             ("the shift study trains nine models", len({r["model"] for r in data["study"]}) == 9),
             ("the GAP CNN has three convolutions", len(study.GAP_CHANNELS) == 3),
             ("the study shifts by the sheet's shift in four directions: right, down, right+down, up-left",
-             directions == ["right", "down", "right+down", "up-left"]
+             [name for name, *_ in study.DIRECTIONS] == ["right", "down", "right+down", "up-left"]
              and all(max(abs(dy), abs(dx)) == SHIFT for _, dy, dx in study.DIRECTIONS)),
             ("the study's table has the shifts 0..6 as columns", list(study.SWEEP_SHIFTS) == list(range(7))),
             ("the study's and the lab's CNN is the course CNN of the first table",
@@ -299,15 +285,6 @@ def claims(n: Numbers, data: Dict[str, list]) -> List[Tuple[str, bool]]:
 
 
 # ---------------------------------------------------------------------------------- the build
-def read(path: Path, reader):
-    """`reader(path)`, or a ClaimError naming the file when it is missing or malformed."""
-    try:
-        return reader(path)
-    except (OSError, KeyError, ValueError) as error:
-        raise ClaimError(f"cannot read {path} ({error!r}): copy the experiments' files with --from-results "
-                         f"(see submission/measured/README.md)") from None
-
-
 def read_measured(folder: Path = MEASURED_DIR) -> Dict[str, list]:
     """The measured files in `folder`, each read by the reader beside its writer in `lib`.
 
@@ -317,10 +294,17 @@ def read_measured(folder: Path = MEASURED_DIR) -> Dict[str, list]:
     missing = [name for name in MEASURED_FILES if not (folder / name).is_file()]
     if missing:
         raise ClaimError(f"missing in {folder}: {', '.join(missing)} (copy them with --from-results)")
-    return {"accuracies": read(folder / ACCURACIES_JSON, read_accuracies),
-            "study": read(folder / study.CSV_FILE, study.read_study_csv),
-            "errors": read(folder / lab.EQUIVARIANCE_CSV, lab.read_equivariance_csv),
-            "consistency": read(folder / lab.CONSISTENCY_CSV, lab.read_consistency_csv)}
+    readers = {"accuracies": (ACCURACIES_JSON, read_accuracies), "study": (study.CSV_FILE, study.read_study_csv),
+               "errors": (lab.EQUIVARIANCE_CSV, lab.read_equivariance_csv),
+               "consistency": (lab.CONSISTENCY_CSV, lab.read_consistency_csv)}
+    data = {}
+    for key, (name, reader) in readers.items():
+        try:
+            data[key] = reader(folder / name)
+        except (OSError, KeyError, ValueError) as error:
+            raise ClaimError(f"cannot read {folder / name} ({error!r}): copy the experiments' files with "
+                             "--from-results (see submission/measured/README.md)") from None
+    return data
 
 
 def all_numbers(folder: Path = MEASURED_DIR) -> Numbers:

@@ -12,11 +12,10 @@ import pytest
 from lib.checks import check_real, check_real_vector
 from lib.cross_correlation_1d import cross_correlate as forward
 from lib.cross_correlation_1d import cross_correlate_backward as backward
-from lib.cross_correlation_1d import (output_length, sgd_update, solve_pen_and_paper, squared_error_grad,
-                                      squared_error_loss)
+from lib.cross_correlation_1d import (format_number, output_length, product_terms, sgd_update, solve_pen_and_paper,
+                                      squared_error_grad, squared_error_loss)
 from lib.gradient_check import numerical_gradient, rel_error
 from lib.network_base import Module, Parameter
-from solve_pen_and_paper import format_number, product_terms
 
 EXACT = dict(rtol=0, atol=1e-12)
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,25 +1,12 @@
-"""Run the GitHub Classroom autograding locally: `python -m tools.autograde` from the repository root.
+"""Run the GitHub Classroom autograding locally, to predict a grade before pushing: `python -m tools.autograde`.
 
-Students may push to master only three times, and every push is graded by the classroom workflow
-(`.github/workflows/classroom.yml`, the `education/autograding` action), which runs each entry of
-`.github/classroom/autograding.json`. This module runs the same entries the same way, so a grade can
-be predicted before pushing:
-
-* each entry's `setup` and then its `run` command go to the shell, from the repository root;
-* `timeout` is in minutes and covers setup and run together (the action subtracts the setup's time);
-* the environment holds only PATH and FORCE_COLOR=true, as in the action (`--inherit-env` keeps yours);
-* an entry passes when its commands exit with code 0 and its stdout (line endings normalised,
-  stripped) includes `output`, sent `input` on stdin; passing entries earn their `points`.
-
-Only what the generated config uses is supported: the comparison "included" (the action's default) and
-the fields above plus `name`. An entry with another comparison or field is refused with a one-line
-message naming it, rather than graded differently from the action.
-
-The setup is `pip install -r requirements.txt`: it is slow, needs the network and changes the current
-environment, so here it is skipped unless `--with-setup` is given (install the requirements once yourself).
-
-Usage:
-    python -m tools.autograde [--with-setup] [--inherit-env] [--config PATH] [--root DIR] [--show-output]
+Runs the entries of `.github/classroom/autograding.json` as the `education/autograding` action does on every push
+(`.github/workflows/classroom.yml`): `setup` and `run` in a shell in the repository root, within `timeout` minutes
+together, with only PATH and FORCE_COLOR=true set (`--inherit-env` keeps yours); an entry passes, earning its
+`points`, when both exit with 0 and the stdout (line endings made Unix ones, stripped) includes `output`, with
+`input` on stdin. Anything but the generated config's fields and comparison ("included", the action's default)
+is refused in one line rather than graded differently. The setup (`pip install`: slow, needs the network,
+changes your environment) runs only with `--with-setup`.
 Exit status: 0 if every entry passed, 1 if any failed, 2 if the configuration is invalid or unsupported.
 """
 from __future__ import annotations
@@ -50,8 +37,7 @@ class AutogradingConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One test of autograding.json: `setup` then `run` in a shell, passing if both exit 0 in time and
-    `run`'s stdout includes `output` (`input` goes to its stdin); it then earns `points`."""
+    """One test of autograding.json (see the module docstring for how it is run and graded)."""
 
     name: str
     run: str
@@ -65,7 +51,6 @@ class Entry:
 @dataclass(frozen=True)
 class Result:
     """What running one entry gave: passed, why not ("" when it passed), seconds taken, stdout and stderr."""
-
     passed: bool
     reason: str
     seconds: float
@@ -110,41 +95,32 @@ def load_config(path: Path) -> List[Entry]:
 
 
 def classroom_environment() -> Dict[str, str]:
-    """The environment the action gives commands: PATH and FORCE_COLOR=true (plus, on Windows, the
-    variables without which cmd.exe and Python cannot start)."""
-    env = {"PATH": os.environ.get("PATH", ""), "FORCE_COLOR": "true"}
-    if os.name == "nt":
-        env.update({key: os.environ[key] for key in ("SYSTEMROOT", "COMSPEC", "PATHEXT", "TEMP", "TMP")
-                    if key in os.environ})
-    return env
+    """The action's environment: PATH and FORCE_COLOR=true (on Windows also what cmd.exe and Python need)."""
+    windows = ("SYSTEMROOT", "COMSPEC", "PATHEXT", "TEMP", "TMP") if os.name == "nt" else ()
+    return {"PATH": os.environ.get("PATH", ""), "FORCE_COLOR": "true",
+            **{key: os.environ[key] for key in windows if key in os.environ}}
 
 
 def _run_shell(command: str, cwd: Path, env: Dict[str, str], stdin_text: str, timeout_s: float):
     """Run `command` in a shell; return (exit code, or None on timeout; stdout; stderr)."""
-    group = {"start_new_session": True} if os.name == "posix" else {}  # own group: a timeout kills the whole tree
-    process = subprocess.Popen(command, shell=True, cwd=str(cwd), env=env,
+    posix = os.name == "posix"  # in its own process group, so that a timeout kills the whole tree
+    process = subprocess.Popen(command, shell=True, cwd=str(cwd), env=env, start_new_session=posix,
                                stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, **group)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         stdout, stderr = process.communicate(stdin_text.encode() or None, timeout=max(timeout_s, 0.001))
         code = process.returncode
     except subprocess.TimeoutExpired:
-        if group:
+        if posix:
             os.killpg(process.pid, signal.SIGKILL)
         else:
             process.kill()
-        stdout, stderr = process.communicate()
-        code = None
+        (stdout, stderr), code = process.communicate(), None
     return code, stdout.decode(errors="replace"), stderr.decode(errors="replace")
 
 
-def _normalise(text: str) -> str:
-    """The action compares outputs with Windows line endings made Unix ones and both ends stripped."""
-    return text.replace("\r\n", "\n").strip()
-
-
 def run_entry(entry: Entry, cwd: Path, with_setup: bool = False, env: Optional[Dict[str, str]] = None) -> Result:
-    """Run one entry as the classroom action does: setup, then run, under one shared time limit.
+    """Run one entry as the classroom action does: setup, then run, under one time limit.
 
     Args:
         entry: the entry.
@@ -166,16 +142,15 @@ def run_entry(entry: Entry, cwd: Path, with_setup: bool = False, env: Optional[D
         if code != 0:
             reason = f"timed out after {entry.timeout_minutes:g} min" if code is None else f"exited with code {code}"
             return Result(False, f"{stage} {reason}", time.monotonic() - start, log)
-    passed = _normalise(entry.output) in _normalise(stdout)
+    passed = entry.output.replace("\r\n", "\n").strip() in stdout.replace("\r\n", "\n").strip()
     return Result(passed, "" if passed else "output did not match (included)", time.monotonic() - start, log)
 
 
 def report(entry: Entry, result: Result, show_output: bool = False) -> List[str]:
     """The entry's report lines, e.g. "[PASS] tests/test_losses.py: 10/10 points, 1.2 s"; a failing entry
     adds why and its output's last lines (`show_output`: all of its output, pass or fail)."""
-    status, earned = ("PASS", entry.points) if result.passed else ("FAIL", 0)
-    line = f"[{status}] {entry.name}: {earned:g}/{entry.points:g} points, {result.seconds:.1f} s"
-    lines = [line if result.passed else f"{line} -- {result.reason}"]
+    line = f"{entry.points if result.passed else 0:g}/{entry.points:g} points, {result.seconds:.1f} s"
+    lines = [f"[PASS] {entry.name}: {line}" if result.passed else f"[FAIL] {entry.name}: {line} -- {result.reason}"]
     if show_output or not result.passed:
         output = result.output.rstrip().splitlines()
         lines += ["    " + text for text in (output if show_output else output[-OUTPUT_TAIL_LINES:])]
@@ -183,11 +158,10 @@ def report(entry: Entry, result: Result, show_output: bool = False) -> List[str]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run every entry of the autograding config, print points per entry and in total; return the exit status
-    (0 if every entry passed, 1 if any failed, 2 if the config is invalid or unsupported)."""
+    """Run every entry of the config, print points per entry and in total; return the exit status."""
     parser = argparse.ArgumentParser(prog="python -m tools.autograde", description="Run .github/classroom/"
                                      "autograding.json locally, as GitHub Classroom's autograding action does.")
-    parser.add_argument("--config", type=Path, default=None,
+    parser.add_argument("--config", type=Path,
                         help="autograding.json to run (default: <root>/.github/classroom/autograding.json)")
     parser.add_argument("--root", type=Path, default=REPO_ROOT,
                         help="directory the commands run in (default: this repository)")
@@ -198,7 +172,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="give the commands your whole environment instead of the action's PATH-only one")
     parser.add_argument("--show-output", action="store_true", help="print every entry's output")
     args = parser.parse_args(argv)
-    config = args.config if args.config is not None else args.root / DEFAULT_CONFIG
+    config = args.config or args.root / DEFAULT_CONFIG
     try:
         entries = load_config(config)
     except AutogradingConfigError as error:
