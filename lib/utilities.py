@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Dict, Iterable, Mapping, Sequence, Union
+from typing import Callable, Dict, Iterable, List, Mapping, Sequence, Union
 
 import numpy as np
 
@@ -160,6 +160,24 @@ def write_csv(path: PathLike, columns: Sequence[str], rows: Iterable[Mapping[str
     writer.writeheader()
     writer.writerows(rows)
     return atomic_write_text(path, text.getvalue())
+
+
+def read_csv(path: PathLike, types: Mapping[str, Callable[[str], object]]) -> List[Dict[str, object]]:
+    """Read a CSV file `write_csv` wrote: one dict per line, the columns named in `types` converted.
+
+    Args:
+        path: the CSV file.
+        types: column -> converter (e.g. {"dy": int, "val_accuracy": float}); other columns stay strings.
+
+    Returns:
+        The rows, in the file's order.
+
+    Raises:
+        KeyError: naming a column of `types` that the file lacks; ValueError: for a malformed number.
+    """
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{**row, **{column: convert(row[column]) for column, convert in types.items()}}
+                for row in csv.DictReader(f)]
 
 
 def _current_umask() -> int:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lib import utilities
-from lib.utilities import load_result, one_hot_encoding, save_arrays, save_result
+from lib.utilities import load_result, one_hot_encoding, read_csv, save_arrays, save_result, write_csv
 
 
 def test_one_hot_encoding():
@@ -66,3 +66,17 @@ def test_written_files_get_the_usual_permissions(tmp_path):
 def test_one_hot_rejects_non_numeric_labels(labels):
     with pytest.raises(TypeError, match="y must hold integer class indices"):
         one_hot_encoding(labels, 3)
+
+
+def test_read_csv_converts_the_named_columns_of_what_write_csv_wrote(tmp_path):
+    path = write_csv(tmp_path / "rows.csv", ["model", "dy", "accuracy"],
+                     [{"model": "CNN", "dy": "-2", "accuracy": "0.9637"}, {"model": "MLP", "dy": "3", "accuracy": "1"}])
+    rows = read_csv(path, {"dy": int, "accuracy": float})
+    assert rows == [{"model": "CNN", "dy": -2, "accuracy": 0.9637}, {"model": "MLP", "dy": 3, "accuracy": 1.0}]
+    assert type(rows[0]["dy"]) is int and type(rows[1]["accuracy"]) is float
+
+
+def test_read_csv_names_a_missing_column(tmp_path):
+    path = write_csv(tmp_path / "rows.csv", ["model"], [{"model": "CNN"}])
+    with pytest.raises(KeyError, match="dy"):
+        read_csv(path, {"dy": int})

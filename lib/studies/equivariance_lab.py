@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -27,7 +26,7 @@ from lib.network_base import Module
 from lib.plotting.lab import (CONFUSION_FILE, EQUIVARIANCE_FILE, FEATURE_MAPS_FILE, FILTERS_FILE, MISCLASSIFIED_FILE,
                               plot_confusion_matrix, plot_equivariance, plot_feature_maps, plot_filters,
                               plot_misclassified)
-from lib.utilities import RESULTS_DIR, PathLike, write_csv
+from lib.utilities import RESULTS_DIR, PathLike, read_csv, write_csv
 
 EQUIVARIANCE_CSV, EQUIVARIANCE_PNG = "equivariance.csv", EQUIVARIANCE_FILE
 CONSISTENCY_CSV = "consistency.csv"
@@ -76,9 +75,7 @@ def read_equivariance_csv(path: PathLike) -> List[Row]:
     Raises:
         KeyError: naming a column of `SWEEP_COLUMNS` that the file lacks; ValueError: for a malformed number.
     """
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{**row, "layer_index": int(row["layer_index"]), "dy": int(row["dy"]), "dx": int(row["dx"]),
-                 "relative_error": float(row["relative_error"])} for row in csv.DictReader(f)]
+    return read_csv(path, {"layer_index": int, "dy": int, "dx": int, "relative_error": float})
 
 
 def write_consistency_csv(rows: List[Row], path: PathLike) -> Path:
@@ -93,9 +90,7 @@ def read_consistency_csv(path: PathLike) -> List[Row]:
     Raises:
         KeyError: naming a column of `CONSISTENCY_COLUMNS` that the file lacks; ValueError: for a malformed number.
     """
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{**row, "consistency": float(row["consistency"]), "clean_accuracy": float(row["clean_accuracy"])}
-                for row in csv.DictReader(f)]
+    return read_csv(path, {"consistency": float, "clean_accuracy": float})
 
 
 def format_error(value: float) -> str:

@@ -22,7 +22,6 @@ moved 2 pixels in four directions separately (right, down, right+down, up-left).
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -37,7 +36,7 @@ from lib.network import Sequential
 from lib.network_base import Module
 from lib.plotting.curves import plot_lines
 from lib.shifts import Recentre, augment_with_shifts, shift_images
-from lib.utilities import RESULTS_DIR, PathLike, write_csv
+from lib.utilities import RESULTS_DIR, PathLike, read_csv, write_csv
 
 CSV_FILE = "shift_study.csv"
 PLOT_FILE = "shift_study.png"
@@ -183,9 +182,7 @@ def read_study_csv(path: PathLike) -> List[Row]:
     Raises:
         KeyError: naming a column of `CSV_COLUMNS` that the file lacks; ValueError: for a malformed number.
     """
-    with open(path, newline="", encoding="utf-8") as f:
-        return [{**row, "shift": int(row["shift"]), "dy": int(row["dy"]), "dx": int(row["dx"]),
-                 "val_accuracy": float(row["val_accuracy"])} for row in csv.DictReader(f)]
+    return read_csv(path, {"shift": int, "dy": int, "dx": int, "val_accuracy": float})
 
 
 def sweep_series(rows: List[Row]) -> Dict[str, List[float]]:
