@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from lib.checks import check_non_negative_int
 from lib.gradient_check import course_gradient_error, numerical_gradient
 
 GRADIENT_TOLERANCE = 1e-6
@@ -110,39 +111,59 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ gradient checking
-    def check_gradients(self, input_args: tuple) -> None:
+    def check_gradients(self, input_args: tuple, upstream_seed: Optional[int] = None) -> None:
         """Verify `backward` against centred finite differences of `sum(forward(*input_args))`.
 
         Checks the gradient w.r.t. the first input argument and w.r.t. every parameter, in
         float64. A loss is checked with `input_args = (predictions, labels)`.
 
+        The course's check (`upstream_seed=None`) runs `backward(np.ones_like(out))`. All-ones weights
+        hide every term of a gradient whose coefficients sum to zero (for a layer that subtracts the
+        batch mean, such as batch norm in training mode, the input gradient is then exactly zero), so
+        a layer test should also pass an `upstream_seed`: the function differentiated becomes the
+        weighted sum `sum(G * forward(*input_args))`, and `backward(G)` is compared with it, G being
+        one fixed upstream gradient of the output's shape.
+
         Args:
             input_args: tuple of the arguments of `forward`; only the first one is differentiated.
+            upstream_seed: None for all-ones weights (the course's check), or an int >= 0: G is drawn
+                as standard normal numbers from `np.random.default_rng(upstream_seed)` (the global
+                `np.random` stream is untouched). Not for a loss, whose `backward` takes no upstream gradient.
 
         Raises:
-            TypeError: if `input_args` is not a non-empty tuple.
+            TypeError: if `input_args` is not a non-empty tuple or `upstream_seed` is neither None nor an int.
+            ValueError: if `upstream_seed` is negative.
             RuntimeError: if the error (2-norm of the difference between the analytic and
                 the numerical gradient) divided by the number of outputs exceeds 1e-6.
         """
         if not isinstance(input_args, tuple) or len(input_args) == 0:
             raise TypeError("input_args must be a non-empty tuple of forward's arguments, "
                             f"got {type(input_args).__name__}")
-        self.check_gradients_wrt_input(input_args, GRADIENT_TOLERANCE)
-        self.check_gradients_wrt_params(input_args, GRADIENT_TOLERANCE)
+        self.check_gradients_wrt_input(input_args, GRADIENT_TOLERANCE, upstream_seed)
+        self.check_gradients_wrt_params(input_args, GRADIENT_TOLERANCE, upstream_seed)
 
     def _zero_grad(self) -> None:
         """(Re-)initialise every parameter's gradient to zeros; a helper for gradient checking."""
         for p in self.parameters():
             p.grad = np.zeros_like(p.data)
 
-    def _summed_output(self, args: Sequence) -> float:
-        return float(np.sum(self.forward(*args)))
-
-    def _analytic_backward(self, args: Sequence):
-        """Zero the parameter grads, run forward then backward with ones; return backward's result."""
-        self._zero_grad()
+    def _upstream_gradient(self, args: Sequence, upstream_seed: Optional[int]) -> np.ndarray:
+        """The upstream gradient G of a check, shaped like forward's output (see `check_gradients`)."""
         out = self.forward(*args)
-        return self.backward(np.ones_like(out))
+        if upstream_seed is None:
+            return np.ones_like(out)
+        seed = check_non_negative_int(upstream_seed, "upstream_seed")
+        return np.random.default_rng(seed).standard_normal(np.shape(out))
+
+    def _weighted_output(self, args: Sequence, upstream: np.ndarray) -> float:
+        """`sum(G * forward(*args))`, the scalar whose gradient `backward(G)` returns."""
+        return float(np.sum(upstream * self.forward(*args)))
+
+    def _analytic_backward(self, args: Sequence, upstream: np.ndarray):
+        """Zero the parameter grads, run forward then backward with G; return backward's result."""
+        self._zero_grad()
+        self.forward(*args)
+        return self.backward(upstream)
 
     def _check_error(self, analytic: np.ndarray, numeric: np.ndarray, num_outputs: int,
                      tolerance: float, what: str) -> None:
@@ -151,26 +172,27 @@ class Module:
             raise RuntimeError(f"Check of gradient w.r.t. {what} for {self} failed. "
                                f"Error {error:.4E} > {tolerance:.4E}.")
 
-    def check_gradients_wrt_input(self, input_args: tuple, tol: float) -> None:
+    def check_gradients_wrt_input(self, input_args: tuple, tol: float, upstream_seed: Optional[int] = None) -> None:
         """Compare the gradient w.r.t. the first input with centred differences (float64).
 
         Args:
             input_args: tuple of forward's arguments; the first one is differentiated.
             tol: largest allowed error per output (2-norm of the difference / outputs).
+            upstream_seed: the upstream gradient, as in `check_gradients` (None: all ones).
 
         Raises:
             RuntimeError: if the check fails or `backward` returns no input gradient.
         """
         x = np.array(input_args[0], dtype=np.float64)  # a float64 copy; the caller's array is untouched
         args = (x,) + tuple(input_args[1:])
-        num_outputs = int(np.size(self.forward(*args)))
-        numeric = numerical_gradient(lambda: self._summed_output(args), x)
-        analytic = self._analytic_backward(args)
+        upstream = self._upstream_gradient(args, upstream_seed)
+        numeric = numerical_gradient(lambda: self._weighted_output(args, upstream), x)
+        analytic = self._analytic_backward(args, upstream)
         if analytic is None:
             raise RuntimeError(f"{self} returned no input gradient")
-        self._check_error(analytic, numeric, num_outputs, tol, "input")
+        self._check_error(analytic, numeric, int(np.size(upstream)), tol, "input")
 
-    def check_gradients_wrt_params(self, input_args: tuple, tol: float) -> None:
+    def check_gradients_wrt_params(self, input_args: tuple, tol: float, upstream_seed: Optional[int] = None) -> None:
         """Compare each parameter's accumulated gradient with centred differences (float64).
 
         Each parameter's data is replaced by a float64 copy during its check and restored after.
@@ -178,19 +200,20 @@ class Module:
         Args:
             input_args: tuple of forward's arguments.
             tol: largest allowed error per output (2-norm of the difference / outputs).
+            upstream_seed: the upstream gradient, as in `check_gradients` (None: all ones).
 
         Raises:
             RuntimeError: if the check of any parameter fails.
         """
-        num_outputs = int(np.size(self.forward(*input_args)))
+        upstream = self._upstream_gradient(input_args, upstream_seed)
         for param in self.parameters():
             original = param.data
             param.data = np.array(original, dtype=np.float64)
             try:
-                numeric = numerical_gradient(lambda: self._summed_output(input_args), param.data)
-                self._analytic_backward(input_args)
+                numeric = numerical_gradient(lambda: self._weighted_output(input_args, upstream), param.data)
+                self._analytic_backward(input_args, upstream)
                 analytic = param.grad
             finally:
                 param.data = original
                 self._zero_grad()
-            self._check_error(analytic, numeric, num_outputs, tol, f"param '{param.name}'")
+            self._check_error(analytic, numeric, int(np.size(upstream)), tol, f"param '{param.name}'")

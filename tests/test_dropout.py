@@ -5,6 +5,8 @@ import pytest
 from lib.dropout import Dropout
 from lib.network import Linear, Sequential
 
+from exact_messages import exactly
+
 
 class FixedMaskDropout(Dropout):
     """Dropout that redraws the same mask at every forward, so that finite differences see one function."""
@@ -101,10 +103,29 @@ def test_gradient_check_with_a_fixed_mask(shape):
     FixedMaskDropout(0.3).check_gradients((np.random.default_rng(12).standard_normal(shape),))
 
 
-def test_gradient_check_inside_a_network():
+@pytest.mark.parametrize("p", [0.5, 0.3])  # 0.3 too: at p = 0.5 a scale of 1 / p equals the right 1 / (1 - p)
+@pytest.mark.parametrize("upstream_seed", [None, 0])
+def test_gradient_check_inside_a_network(p, upstream_seed):
     np.random.seed(5)
-    network = Sequential(Linear(4, 6), FixedMaskDropout(0.5), Linear(6, 2))
-    network.check_gradients((np.random.default_rng(13).standard_normal((3, 4)),))
+    network = Sequential(Linear(4, 6), FixedMaskDropout(p), Linear(6, 2))
+    network.check_gradients((np.random.default_rng(13).standard_normal((3, 4)),), upstream_seed=upstream_seed)
+
+
+@pytest.mark.parametrize("p", [0.3, 0.7])
+def test_gradient_check_with_a_random_upstream_gradient(p):
+    FixedMaskDropout(p).check_gradients((np.random.default_rng(12).standard_normal((4, 5)),), upstream_seed=1)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.7])
+def test_the_mask_is_zero_or_one_over_one_minus_p(p):
+    layer = Dropout(p, rng=21)
+    x = np.random.default_rng(22).uniform(1.0, 2.0, (50, 40))
+    out = layer(x)
+    scale = np.unique(layer.input_cache)
+    np.testing.assert_allclose(scale, [0.0, 1.0 / (1.0 - p)], rtol=1e-15)
+    np.testing.assert_array_equal(out, x * layer.input_cache)
+    kept = np.random.default_rng(21).random((50, 40)) >= p  # the draw the docstring describes
+    np.testing.assert_array_equal(layer.input_cache != 0, kept)
 
 
 def test_dtypes():
@@ -181,3 +202,19 @@ def test_bad_inputs_and_backward_misuse():
     layer(np.ones((2, 2)))
     with pytest.raises(ValueError, match=r"Dropout.backward expected grad of shape \(2, 2\), got \(4,\)"):
         layer.backward(np.ones(4))
+
+
+def test_p_one_exact_message():
+    with pytest.raises(ValueError, match=exactly("p must be in [0, 1), got 1.0: p = 1 would zero every element, and "
+                                                 "the scale 1 / (1 - p) of the kept ones is undefined")):
+        Dropout(1.0)
+
+
+def test_a_draw_equal_to_p_keeps_its_element():
+    """Kept with probability 1 - p: the uniform draws in [p, 1) keep, those in [0, p) drop."""
+    class Draws(np.random.Generator):
+        def random(self, size=None, dtype=np.float64, out=None):
+            return np.array([0.25, 0.2499, 0.9, 0.0]).reshape(size)
+
+    layer = Dropout(0.25, rng=Draws(np.random.PCG64(0)))
+    np.testing.assert_array_equal(layer(np.ones((2, 2))), [[4 / 3, 0.0], [4 / 3, 0.0]])

@@ -16,6 +16,8 @@ from lib.network_base import Module
 from lib.pooling import GlobalAvgPool2d
 from lib.shifts import shift_images
 
+from exact_messages import exactly
+
 SHIFTS = range(-4, 5)
 EXACT = 1e-12  # rounding only
 CLEARLY_NOT = 1e-2
@@ -338,3 +340,255 @@ def test_bad_input_is_refused_with_a_message_naming_the_argument(call, error, me
     model = Sequential(conv(1, 2), ReLU())
     with pytest.raises(error, match=message):
         call(model, random_images(n=2, size=8))
+
+
+@pytest.mark.parametrize("geometry, image, cells", [
+    (Geometry((2, 2), (4, 4), (0, 0)), 20, 9),  # no padding: the fill band is not implied by the partner's border
+    (Geometry((1, 1), (3, 3), (0, 0)), 12, 10),
+    (Geometry((3, 3), (5, 5), (-2, -2)), 17, 6),
+    (Geometry((4, 4), (9, 13), (-5, -1)), 17, 5),
+    (Geometry((1, 1), (3, 3), (0, 0)), 12, 6),  # a map smaller than the fields allow (e.g. a crop)
+    (Geometry((2, 2), (2, 2), (3, 3)), 16, 4),  # cells that start inside the image (a positive offset)
+])
+def test_the_valid_window_in_geometries_where_each_condition_matters(geometry, image, cells):
+    """Every cell shift, not only the candidates: each of the four conditions of the definition decides some cell."""
+    (jump, _), (size, _), (offset, _) = geometry
+    for shift in range(-7, 8):
+        for cell_shift in range(-4, 5):
+            rows, cols = valid_window(geometry, (image, image + 3), (cells, cells + 2), (shift, 0), (cell_shift, 0))
+
+            def first(i):  # the first pixel cell i sees
+                return offset + jump * i
+
+            expected = [i for i in range(cells) if 0 <= i - cell_shift < cells
+                        and max(shift, 0) <= first(i) and first(i) + size - 1 <= image - 1 + min(shift, 0)
+                        and 0 <= first(i - cell_shift) and first(i - cell_shift) + size - 1 <= image - 1]
+            assert list(range(rows.start, rows.stop)) == expected, (shift, cell_shift)
+            assert rows.stop >= rows.start
+
+
+def test_the_filled_in_band_of_the_shift_is_left_out_of_the_comparison():
+    """kernel 4, stride 2, no padding, shift 3: the floor cell shift 1 pairs cell 1 with cell 0, whose partner is
+    fine but which sees the zero band (pixels 0..2) of the shifted image; it must not be compared."""
+    geometry = Geometry((2, 2), (4, 4), (0, 0))
+    rows, cols = valid_window(geometry, (20, 20), (9, 9), (3, 0), (1, 0))
+    assert (rows.start, rows.stop) == (2, 9) and (cols.start, cols.stop) == (0, 9)
+    rows, _ = valid_window(geometry, (20, 20), (9, 9), (-3, 0), (-1, 0))
+    assert (rows.start, rows.stop) == (0, 7)  # cell 7 (partner 8 is inside) sees rows 14..17; the band is 17..19
+
+
+def test_cell_shift_candidates_for_negative_and_large_shifts():
+    assert cell_shift_candidates(-4, 4) == [-1] and cell_shift_candidates(-5, 4) == [-2, -1]
+    assert cell_shift_candidates(7, 3) == [2, 3] and cell_shift_candidates(3, 1) == [3]
+
+
+def test_receptive_fields_read_padding_dilation_and_non_square_strides():
+    model = Sequential(Window(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0)),
+                       Window(kernel_size=3, stride=2, padding=2, dilation=(2, 1)), ReLU(),
+                       Window(kernel_size=(2, 2), stride=(3, 1)), GlobalAvgPool2d(), Linear(1, 1))
+    # per axis: (J, R, S) -> (J*s, R + d*(k-1)*J, S - p*J)
+    assert receptive_fields(model) == [
+        Geometry((1, 2), (3, 2), (-1, 0)),
+        Geometry((2, 4), (3 + 2 * 2 * 1, 2 + 1 * 2 * 2), (-1 - 2 * 1, 0 - 2 * 2)),
+        Geometry((2, 4), (7, 6), (-3, -4)),
+        Geometry((6, 4), (7 + 1 * 2, 6 + 1 * 4), (-3, -4)),
+        None, None]
+    with pytest.raises(TypeError, match="model must be a Sequential"):
+        receptive_fields(ReLU())
+
+
+class Window(Module):
+    """A module with the attributes a window layer has, set as given."""
+
+    def __init__(self, **attributes):
+        super().__init__()
+        self.__dict__.update(attributes)
+
+    def forward(self, x):
+        return x
+
+
+@pytest.mark.parametrize("attributes, error, message", [
+    ({"kernel_size": 0, "stride": 1}, ValueError,
+     "Window.kernel_size must be positive ints (height, width), got (0, 0)"),
+    ({"kernel_size": 2, "stride": (1, 0)}, ValueError,
+     "Window.stride must be positive ints (height, width), got (1, 0)"),
+    ({"kernel_size": 2, "stride": 1, "padding": -1}, ValueError,
+     "Window.padding must be non-negative ints (height, width), got (-1, -1)"),
+    ({"kernel_size": 2, "stride": 1, "pad": (0, -2)}, ValueError,
+     "Window.padding must be non-negative ints (height, width), got (0, -2)"),
+    ({"kernel_size": 2, "stride": 1, "dilation": 0}, ValueError,
+     "Window.dilation must be positive ints (height, width), got (0, 0)"),
+])
+def test_receptive_fields_refuse_impossible_window_attributes_naming_the_layer(attributes, error, message):
+    with pytest.raises(error, match=exactly(message)):
+        receptive_fields(Sequential(Window(**attributes)))
+
+
+def test_a_module_with_only_a_stride_or_only_a_kernel_is_not_a_window():
+    model = Sequential(Window(stride=2), Window(kernel_size=3), Window(kernel_size=3, stride=1, pad=2))
+    assert receptive_fields(model) == [Geometry((1, 1), (1, 1), (0, 0))] * 2 + [Geometry((1, 1), (3, 3), (-2, -2))]
+
+
+def test_relative_error_in_float64_whatever_the_input_dtype():
+    assert relative_error(np.array([1], dtype=np.uint8), np.array([2], dtype=np.uint8)) == 0.5  # no wrap-around
+    assert np.isnan(relative_error(np.zeros((2, 0)), np.zeros((2, 0))))
+
+
+@pytest.mark.parametrize("dy, dx", [(3, -1), (1, 1), (-1, 3), (3, 3), (-3, 1)])
+def test_the_records_count_the_compared_values_and_pick_the_better_neighbour(dy, dx):
+    model = Sequential(conv(1, 3, kernel=4, stride=2, padding=0), ReLU(), Flatten())
+    images = random_images(n=2, size=20)
+    conv_error, relu_error, flat_error = equivariance_errors(model, images, dy, dx)
+    geometry = receptive_fields(model)[0]
+    rows, cols = valid_window(geometry, (20, 20), (9, 9), (dy, dx), conv_error.cell_shift)
+    assert conv_error.positions == (rows.stop - rows.start) * (cols.stop - cols.start) * 3  # cells x channels
+    assert flat_error.positions == 3 * 9 * 9 and flat_error.stride is None
+    originals = layer_outputs(model, images)[0]
+    shifted = layer_outputs(model, shift_images(images, dy, dx))[0]
+    errors = {}
+    for cy in cell_shift_candidates(dy, 2):
+        for cx in cell_shift_candidates(dx, 2):
+            r, c = valid_window(geometry, (20, 20), (9, 9), (dy, dx), (cy, cx))
+            partner = originals[:, :, r.start - cy:r.stop - cy, c.start - cx:c.stop - cx]
+            errors[(cy, cx)] = relative_error(shifted[:, :, r, c], partner)
+    assert conv_error.relative_error == min(errors.values())
+    assert conv_error.cell_shift == min(errors, key=errors.get)
+    assert relu_error.stride == conv_error.stride == (2, 2)  # each layer picks its own best cell shift
+
+
+def test_with_no_compared_cell_the_first_candidates_are_reported():
+    model = Sequential(conv(1, 2, kernel=3, stride=2, padding=0))
+    (error,) = equivariance_errors(model, random_images(size=5), 3, -5)
+    assert error.cell_shift == (1, -3) and np.isnan(error.relative_error) and error.positions == 0
+
+
+def test_the_sizes_a_module_without_a_kernel_is_compared_with_follow_the_windows():
+    class Same(Module):
+        def forward(self, x):
+            return x
+
+    model = Sequential(conv(1, 2, stride=2), Same(), MaxPool2x2(), Same())
+    errors = equivariance_errors(model, random_images(size=12), 4, 0)
+    assert [e.stride for e in errors] == [(2, 2), (2, 2), (4, 4), (4, 4)]
+
+
+def test_compare_feature_maps_accepts_one_image_with_a_batch_axis_and_refuses_more():
+    model = Sequential(conv(1, 2))
+    image = random_images(n=1, size=8)
+    (from_4d,) = compare_feature_maps(model, image, 1, 0, [0])
+    (from_3d,) = compare_feature_maps(model, image[0], 1, 0, [0])
+    np.testing.assert_array_equal(from_4d.shifted, from_3d.shifted)
+    with pytest.raises(ValueError, match=exactly("image must be one image (C, H, W) or (1, C, H, W), "
+                                                 "got shape (2, 1, 8, 8)")):
+        compare_feature_maps(model, random_images(n=2, size=8), 1, 0, [0])
+    for bad in ([1], [-1]):  # one past the last layer, and a negative position
+        with pytest.raises(ValueError, match=exactly(f"layer_indices must name layers with a spatial map, "
+                                                     f"got {bad[0]}")):
+            compare_feature_maps(model, image, 1, 0, bad)
+
+
+@pytest.mark.parametrize("name", ["dy", "dx"])
+def test_the_shift_arguments_are_named_in_their_errors(name):
+    model, image = Sequential(conv(1, 2)), random_images(n=1, size=8)
+    kwargs = {"dy": 1, "dx": 1, name: 0.5}
+    for call in (lambda: compare_feature_maps(model, image, kwargs["dy"], kwargs["dx"]),
+                 lambda: equivariance_errors(model, image, kwargs["dy"], kwargs["dx"])):
+        with pytest.raises(TypeError, match=exactly(f"{name} must be an integer, got 0.5 of type float")):
+            call()
+
+
+def test_the_default_layers_message_and_the_model_type_message_are_exact():
+    with pytest.raises(ValueError, match=exactly("model has no Conv2d layer; name the layers with layer_indices")):
+        compare_feature_maps(Sequential(ReLU()), random_images(n=1, size=8)[0], 1, 0)
+
+
+# --- consistency: its defaults and its batching -----------------------------------------------------------
+
+class PositionClassifier(Module):
+    """Predicts the row of the brightest pixel (a class per row): shifting vertically changes the class."""
+
+    def forward(self, x):
+        return x.max(axis=(1, 3))  # (N, H): the row with the largest value wins
+
+
+def test_consistency_defaults_are_three_pixels_five_pairs_and_a_fixed_generator():
+    images = np.zeros((40, 1, 16, 16))
+    images[:, 0, 8, 8] = 1.0
+    model = PositionClassifier()
+    default = consistency(model, images)
+    assert default == consistency(model, images, max_shift=3, pairs=5, rng=np.random.default_rng(0))
+    offsets = np.random.default_rng(0).integers(-3, 4, size=(5, 2, 40, 2))
+    assert default == np.mean(offsets[:, 0, :, 0] == offsets[:, 1, :, 0])  # same class iff the same dy
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 7, 40])
+def test_consistency_measures_every_image_once_per_pair_whatever_the_batch_size(batch_size):
+    seen = []
+
+    class Counting(PositionClassifier):
+        def forward(self, x):
+            seen.append(len(x))
+            return super().forward(x)
+
+    images = np.zeros((10, 1, 16, 16))
+    images[:, 0, 8, 8] = 1.0
+    result = consistency(Counting(), images, max_shift=2, pairs=3, rng=np.random.default_rng(4), batch_size=batch_size)
+    offsets = np.random.default_rng(4).integers(-2, 3, size=(3, 2, 10, 2))
+    assert result == np.mean(offsets[:, 0, :, 0] == offsets[:, 1, :, 0])
+    assert sum(seen) == 10 * 3 * 2 and max(seen) == min(batch_size, 10)
+
+
+def test_consistency_names_its_batch_size_argument():
+    with pytest.raises(ValueError, match=exactly("batch_size must be a positive int, got 0")):
+        consistency(PositionClassifier(), random_images(), batch_size=0)
+    with pytest.raises(ValueError, match=exactly("pairs must be a positive int, got -1")):
+        consistency(PositionClassifier(), random_images(), pairs=-1)
+
+
+def test_a_first_module_that_changes_the_map_size_without_a_kernel_is_refused():
+    class Crop(Module):
+        def forward(self, x):
+            return x[:, :, 1:, 1:]
+
+    with pytest.raises(ValueError, match=exactly("cannot tell where the cells of layer 0 (Crop) look: it changes the "
+                                                 "map size from (8, 8) to (7, 7) without kernel_size and stride "
+                                                 "attributes")):
+        equivariance_errors(Sequential(Crop()), random_images(size=8), 1, 0)
+
+
+def test_a_module_that_ends_the_map_itself_is_measured_as_invariance_per_image():
+    class ChannelMax(Module):
+        def forward(self, x):
+            return x.max(axis=(2, 3))  # (N, C): no map, though not one of the known spatial ends
+
+    model = Sequential(conv(1, 3), ChannelMax())
+    images = random_images(n=1, size=8)
+    conv_error, max_error = equivariance_errors(model, images, 1, 0)
+    assert (max_error.stride, max_error.cell_shift, max_error.positions) == (None, None, 3)
+    assert max_error.relative_error == relative_error(model(shift_images(images, 1, 0)), model(images))
+
+
+def test_a_candidate_without_compared_cells_is_skipped_for_the_next_one():
+    """kernel 2, stride 2, 7 pixels, dx = -5: cell shift -3 leaves no cell to compare, -2 leaves one column."""
+    model = Sequential(conv(1, 2, kernel=2, stride=2, padding=0))
+    images = random_images(n=2, size=7)
+    (error,) = equivariance_errors(model, images, 0, -5)
+    assert cell_shift_candidates(-5, 2) == [-3, -2]
+    assert error.cell_shift == (0, -2) and error.positions == 3 * 1 * 2 and np.isfinite(error.relative_error)
+
+
+def test_equal_errors_keep_the_floor_candidate():
+    model = Sequential(conv(1, 2, kernel=4, stride=2, padding=0), ReLU())
+    model.modules[0].b.data[:] = 0.0
+    errors = equivariance_errors(model, np.zeros((1, 1, 20, 20)), 3, -1)  # every error is 0.0
+    assert [e.cell_shift for e in errors] == [(1, -1), (1, -1)] and errors[0].relative_error == 0.0
+
+
+def test_each_axis_uses_its_own_stride():
+    model = Sequential(conv(1, 2, kernel=(3, 3), stride=(2, 1), padding=0))
+    errors = equivariance_errors(model, random_images(size=12), 2, 1)
+    assert errors[0].cell_shift == (1, 1) and errors[0].stride == (2, 1) and errors[0].relative_error < EXACT
+    model = Sequential(conv(1, 2, kernel=(3, 3), stride=(2, 3), padding=0))
+    (error,) = equivariance_errors(model, random_images(size=5), 4, 0)  # nothing fits: the first candidates
+    assert error.cell_shift == (2, 0) and error.positions == 0 and np.isnan(error.relative_error)

@@ -2,8 +2,11 @@
 import numpy as np
 import pytest
 
+from lib.activations import Softmax
 from lib.losses import CrossEntropyLoss
 from lib.utilities import one_hot_encoding
+
+from exact_messages import exactly
 
 
 def naive_cross_entropy(logits, labels):
@@ -67,3 +70,30 @@ def test_rejects_an_empty_batch():
 def test_backward_before_forward():
     with pytest.raises(RuntimeError, match="CrossEntropyLoss.backward called before forward"):
         CrossEntropyLoss().backward()
+
+
+def test_each_sample_is_shifted_by_its_own_maximum():
+    """Samples of very different scales: one maximum over the batch would underflow the second to log(0)."""
+    logits = np.array([[1000.0, 1001.0], [0.0, 1.0]])
+    labels = np.array([[1.0, 0.0], [1.0, 0.0]])
+    loss = CrossEntropyLoss()
+    assert loss(logits, labels) == pytest.approx(np.log1p(np.e), rel=1e-14)
+    np.testing.assert_allclose(loss.backward(), (Softmax()(logits) - labels) / 2, rtol=1e-14)
+
+
+def test_the_loss_has_the_courses_softmax_and_repr():
+    loss = CrossEntropyLoss()
+    assert isinstance(loss.softmax, Softmax) and repr(loss) == "CrossEntropyLoss()"
+
+
+def test_one_dimensional_float_labels_are_not_class_indices():
+    with pytest.raises(ValueError, match=exactly("labels must be one-hot of the same shape as preds (2, 3) (or integer "
+                                                 "class indices of shape (2,)), got shape (2,)")):
+        CrossEntropyLoss()(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_exact_messages():
+    with pytest.raises(RuntimeError, match=exactly("CrossEntropyLoss.backward called before forward")):
+        CrossEntropyLoss().backward()
+    with pytest.raises(ValueError, match=exactly("integer labels must lie in [0, 3), got values in [-1, 2]")):
+        CrossEntropyLoss()(np.zeros((2, 3)), np.array([2, -1]))

@@ -1,4 +1,6 @@
 """Specification of accuracy, evaluate and the course's training loop."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,11 @@ from lib.dropout import Dropout
 from lib.model_evaluation import accuracy, evaluate, predict
 from lib.model_training import fit, train
 from lib.network import Linear, Sequential
+from lib.network_base import Module, Parameter
 from lib.optimizers import SGD, Adam
 from lib.utilities import one_hot_encoding
+
+from exact_messages import exactly
 
 
 def make_problem(n=60, seed=0):
@@ -272,3 +277,191 @@ def test_fit_refuses_an_optimizer_that_is_already_built():
     with pytest.raises(TypeError, match=r"optimizer must be a function optimizer\(params, lr\) that builds the "
                                         r"optimizer, got SGD"):
         run_fit(optimizer=SGD(model.parameters(), lr=0.1))
+
+
+# --- the printed and returned numbers, computed independently -------------------------------------------
+
+def fixed_classifier():
+    """A linear model that separates make_problem's blobs well but not perfectly: score_1 - score_0 = sum(x) - 3."""
+    layer = Linear(4, 2)
+    layer.W.data = np.array([[0.0, 1.0]] * 4)
+    layer.b.data = np.array([3.0, 0.0])
+    return Sequential(layer)
+
+
+def test_with_a_learning_rate_of_0_train_reports_the_fixed_models_cost_and_accuracy(capsys):
+    """lr = 0 keeps the model fixed, so every number train prints can be computed without train.
+
+    The training accuracy must compare the predictions with the labels in the same (shuffled) order:
+    with the labels in their original order it would be about 0.5 instead of about 0.95.
+    """
+    x, y = make_problem(n=100, seed=4)
+    x_train, y_train, x_val, y_val = x[:60], y[:60], x[60:], y[60:]
+    model = fixed_classifier()
+    np.random.seed(5)
+    results = train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.0, momentum=0.9),
+                    x_train, y_train, x_val, y_val, num_epochs=2, batch_size=10)
+    scores_train, scores_val = x_train.sum(axis=1) - 3.0, x_val.sum(axis=1) - 3.0  # the model, by hand
+    logits_train = np.stack([np.zeros(60), scores_train], axis=1)
+    logits_val = np.stack([np.zeros(40), scores_val], axis=1)
+    train_cost = np.mean(np.logaddexp(0.0, logits_train[:, 1]) - np.sum(y_train * logits_train, axis=1))
+    train_accuracy = np.mean((scores_train > 0) == (y_train[:, 1] == 1))
+    # the course's evaluation cost is the sum of the 4 batch means
+    eval_cost = 4 * np.mean(np.logaddexp(0.0, logits_val[:, 1]) - np.sum(y_val * logits_val, axis=1))
+    eval_accuracy = np.mean((scores_val > 0) == (y_val[:, 1] == 1))
+    assert 0.8 < train_accuracy < 1.0 and 0.8 < eval_accuracy < 1.0  # a geometry where mistakes show
+    expected = [[train_cost] * 2, [train_accuracy] * 2, [eval_cost] * 2, [eval_accuracy] * 2]
+    for returned, wanted in zip(results, expected):
+        np.testing.assert_allclose(returned, wanted, rtol=1e-12)
+    lines = capsys.readouterr().out.splitlines()
+    epoch = [f"  Training Accuracy: {train_accuracy:.4f}", f"  Training Cost: {train_cost:.4f}",
+             f"  Eval Accuracy: {eval_accuracy:.4f}"]
+    assert lines == ["Epoch 1 / 2:"] + epoch + ["Epoch 2 / 2:"] + epoch
+
+
+def test_train_runs_the_batches_in_training_mode_and_evaluates_in_eval_mode():
+    class ModeRecorder(Linear):
+        modes = []
+
+        def forward(self, x):
+            self.modes.append((self.training, len(x)))
+            return super().forward(x)
+
+    x, y = make_problem()
+    layer = ModeRecorder(4, 2)
+    train(layer, CrossEntropyLoss(), SGD(layer.parameters(), lr=0.1), x[:20], y[:20], x[20:30], y[20:30], 2, 10)
+    epoch = [(True, 10), (True, 10), (False, 10)]  # two training batches, then the evaluation of x_val
+    assert ModeRecorder.modes == epoch * 2
+
+
+def test_the_progress_line_shows_every_tenth_batch_and_the_last_then_is_wiped(capsys):
+    x, y = make_problem(n=240, seed=6)
+    model = fixed_classifier()
+    np.random.seed(8)
+    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.0), x[:220], y[:220], x[220:], y[220:],
+          num_epochs=1, batch_size=10, progress=True)
+    np.random.seed(8)
+    idx = np.arange(220)
+    np.random.shuffle(idx)
+    loss = CrossEntropyLoss()
+    costs = [loss(model(x[idx][b:b + 10]), y[idx][b:b + 10]) for b in range(0, 220, 10)]
+    expected = "".join(f"\r  batch {b}/22  loss {np.mean(costs[:b]):.4f}" for b in (10, 20, 22))
+    assert capsys.readouterr().err == expected + "\r" + " " * 40 + "\r"
+
+
+def test_no_progress_line_unless_asked_or_on_a_terminal(capsys):
+    x, y = make_problem()
+    for progress in (None, False):  # None: only when stderr is a terminal, which pytest's capture is not
+        model = make_model()
+        train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 1, 10,
+              progress=progress)
+        assert capsys.readouterr().err == ""
+
+
+def test_evaluate_runs_the_model_on_chunks_of_whole_batches(monkeypatch):
+    calls = []
+
+    class SizeRecorder(Linear):
+        def forward(self, x):
+            calls.append(len(x))
+            return super().forward(x)
+
+    x, y = make_problem(n=60)
+    layer = SizeRecorder(4, 2)
+    monkeypatch.setattr(model_evaluation, "EVAL_CHUNK_SIZE", 25)
+    evaluate(x, y, layer, CrossEntropyLoss(), batch_size=10)
+    assert calls == [20, 20, 20]  # 25 rounded down to whole batches of 10
+    calls.clear()
+    evaluate(x, y, layer, CrossEntropyLoss(), batch_size=30)
+    assert calls == [30, 30]  # at least one batch per chunk
+
+
+def test_accuracy_on_computes_in_the_dtype_of_the_parameters():
+    x, y = make_problem(n=40, seed=4)
+    model = fixed_classifier()
+    expected = np.mean((x.sum(axis=1) > 3.0) == (y[:, 1] == 1))
+    assert model_evaluation.accuracy_on(model, x, y, batch_size=10) == expected
+    seen = []
+    model.modules[0].forward = lambda batch: seen.append(batch.dtype) or Linear.forward(model.modules[0], batch)
+    model.to(np.float32)
+    assert model_evaluation.accuracy_on(model, x, y, batch_size=10) == expected
+    assert seen and set(seen) == {np.dtype(np.float32)}
+
+
+def test_accuracy_on_takes_the_dtype_of_the_first_parameter_and_float64_without_any():
+    class Scale(Module):
+        """One float32 parameter: scores = x * s."""
+
+        def __init__(self):
+            super().__init__()
+            self.s = Parameter(np.ones(2, dtype=np.float32))
+            self.seen = []
+
+        def forward(self, x):
+            self.seen.append(x.dtype)
+            return x * self.s.data
+
+        def parameters(self):
+            return [self.s]
+
+    x, y = np.array([[1.0, 0.0], [0.0, 1.0]]), np.eye(2)
+    model = Scale()
+    assert model_evaluation.accuracy_on(model, x, y, batch_size=1) == 1.0 and set(model.seen) == {np.dtype(np.float32)}
+    assert model_evaluation.accuracy_on(ReLU(), x, y, batch_size=2) == 1.0  # no parameters: float64
+
+
+def test_accuracy_refuses_mismatched_or_empty_inputs():
+    with pytest.raises(ValueError, match=r"same samples, got shapes \(3, 2\) and \(2, 2\)"):
+        accuracy(np.eye(2)[[0, 1, 1]], np.ones((2, 2)))
+    with pytest.raises(ValueError, match="accuracy of an empty set of predictions is undefined"):
+        accuracy(np.zeros((0, 2)), np.zeros((0, 2)))
+
+
+def test_progress_none_shows_the_line_when_stderr_is_a_terminal(capsys, monkeypatch):
+    x, y = make_problem()
+    model = make_model()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    train(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), x[:40], y[:40], x[40:], y[40:], 1, 10)
+    err = capsys.readouterr().err
+    assert err.startswith("\r  batch 4/4  loss ") and err.endswith("\r" + " " * 40 + "\r")
+
+
+def test_fit_passes_the_progress_choice_on(capsys):
+    x, y = make_problem()
+    fit(make_model(), 0.1, (x[:40], y[:40], x[40:], y[40:]), num_epochs=1, batch_size=10, progress=True)
+    assert capsys.readouterr().err.startswith("\r  batch 4/4  loss ")
+
+
+def test_fit_exact_message_for_data_of_another_length():
+    with pytest.raises(ValueError, match=exactly("data must be a tuple (x_train, y_train, x_val, y_val)")):
+        fit(make_model(), 0.1, make_problem()[:1] * 3)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x, y, m: train(m, CrossEntropyLoss(), SGD(m.parameters()), x, y, x, y, 0, 10),
+     "num_epochs must be a positive int, got 0"),
+    (lambda x, y, m: train(m, CrossEntropyLoss(), SGD(m.parameters()), x, y, x, y[:50], 1, 10),
+     "x_val and y_val must have the same length, got 60 and 50"),
+    (lambda x, y, m: evaluate(x, y[:50], m, CrossEntropyLoss(), 10),
+     "x_val and y_val must have the same length, got 60 and 50"),
+    (lambda x, y, m: evaluate(x, y, m, CrossEntropyLoss(), 0), "batch_size must be a positive int, got 0"),
+    (lambda x, y, m: accuracy(y, np.ones((59, 2))),
+     "labels and predictions must describe the same samples, got shapes (60, 2) and (59, 2)"),
+    (lambda x, y, m: accuracy(y[:0], np.ones((0, 2))), "accuracy of an empty set of predictions is undefined"),
+])
+def test_exact_messages(call, message):
+    x, y = make_problem()
+    with pytest.raises(ValueError, match=exactly(message)):
+        call(x, y, make_model())
+
+
+def test_accuracy_over_the_last_axis_of_several():
+    """(N, T, C) scores, e.g. T positions per sample: the argmax is taken over C only."""
+    labels = np.eye(3)[[[0, 1], [2, 2]]]  # (2, 2, 3)
+    scores = np.array([[[9.0, 0, 0], [9.0, 0, 0]], [[0, 0, 9.0], [0, 0, 9.0]]])
+    assert accuracy(labels, scores) == 0.75
+    assert accuracy(np.array([2]), np.array([[0.0, 1.0, 3.0]])) == 1.0  # a single sample
+
+
+def test_predict_takes_one_dimensional_inputs_for_a_model_that_does():
+    np.testing.assert_array_equal(predict(ReLU(), np.array([-1.0, 2.0, 3.0]), chunk_size=2), [0.0, 2.0, 3.0])

@@ -5,6 +5,8 @@ import pytest
 from lib.activations import ReLU
 from lib.network import Linear, Sequential
 
+from exact_messages import exactly
+
 
 def test_linear_initialisation_follows_the_course_order_of_random_draws():
     np.random.seed(3)
@@ -42,6 +44,7 @@ def test_linear_gradients_accumulate_across_backward_calls():
 def test_linear_gradient_check():
     np.random.seed(0)
     Linear(5, 4).check_gradients((np.random.randn(3, 5),))
+    Linear(5, 4).check_gradients((np.random.randn(3, 5),), upstream_seed=0)
 
 
 def test_linear_rejects_the_wrong_feature_count():
@@ -91,6 +94,7 @@ def test_sequential_chains_forward_and_backward():
     np.testing.assert_allclose(model(x), second(relu(first(x))))
     assert model.parameters() == [first.W, first.b, second.W, second.b]
     model.check_gradients((x,))
+    model.check_gradients((x,), upstream_seed=1)
 
 
 def test_sequential_train_and_eval_recurse():
@@ -130,3 +134,40 @@ def test_sequential_backward_params_skips_only_the_first_modules_input_gradient(
     assert reference.backward(np.ones((4, 1))).shape == (4, 2)
     for p, q in zip(reference.parameters(), model.parameters()):
         np.testing.assert_allclose(q.grad, p.grad, rtol=1e-15)
+
+
+def test_reprs_and_buffers():
+    assert repr(Linear(3, 2)) == "Linear(in_features=3, out_features=2)"
+    assert repr(Sequential()) == "Sequential()"
+    assert repr(Sequential(Linear(3, 2), ReLU())) == ("Sequential(\n  (0): Linear(in_features=3, out_features=2)"
+                                                      "\n  (1): ReLU()\n)")
+
+    class WithBuffer(ReLU):
+        def buffers(self):
+            return [("count", np.array([3]))]
+
+    buffers = Sequential(Linear(2, 2), WithBuffer(), WithBuffer()).buffers()
+    assert [name for name, _ in buffers] == ["1.count", "2.count"]
+
+
+def test_an_empty_sequential_is_the_identity():
+    model = Sequential()
+    x = np.ones((2, 3))
+    assert model(x) is x and model.backward(x) is x and model.parameters() == []
+    model.backward_params(x)  # nothing to do, and no error
+
+
+def test_bias_gradients_accumulate_too():
+    layer = Linear(2, 3)
+    layer(np.ones((2, 2)))
+    g = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    layer.backward(g)
+    layer.backward_params(g)
+    np.testing.assert_allclose(layer.b.grad, 2 * g.sum(axis=0))
+
+
+def test_linear_exact_messages():
+    with pytest.raises(ValueError, match=exactly("Linear expects a 2-D input x of shape (N, 4), got shape (5,)")):
+        Linear(4, 2)(np.zeros(5))
+    with pytest.raises(ValueError, match=exactly("out_features must be a positive int, got 0")):
+        Linear(4, 0)

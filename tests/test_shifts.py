@@ -1,10 +1,14 @@
 """Specification of lib.shifts: exact shifts with zero fill, random shifts from a given generator, re-centring."""
+import warnings
+
 import numpy as np
 import pytest
 
-from lib.shifts import (augment_with_shifts, centre_of_mass, random_offsets, random_shifts, recentre, shift_each,
-                        shift_images)
+from lib.shifts import (Recentre, augment_with_shifts, centre_of_mass, random_offsets, random_shifts, recentre,
+                        shift_each, shift_images)
 from lib.utilities import one_hot_encoding
+
+from exact_messages import exactly
 
 
 @pytest.mark.parametrize("dy, dx, expected", [
@@ -147,3 +151,35 @@ def test_a_list_of_images_is_shifted_like_an_array():
     images = np.arange(8.0).reshape(1, 2, 2, 2)
     np.testing.assert_array_equal(shift_images(images.tolist(), 0, 1), shift_images(images, 0, 1))
     np.testing.assert_array_equal(shift_each(images, [[1, 0]]), shift_images(images, 1, 0))
+
+
+@pytest.mark.parametrize("dy, dx", [(7, 0), (0, -5), (-4, 1)])
+def test_a_shift_beyond_the_image_along_one_axis_leaves_only_zeros(dy, dx):
+    x = np.arange(1, 10, dtype=float).reshape(1, 1, 3, 3)
+    np.testing.assert_array_equal(shift_images(x, dy, dx), np.zeros((1, 1, 3, 3)))
+
+
+def test_shift_images_names_dy_in_its_message():
+    with pytest.raises(TypeError, match=exactly("dy must be an integer, got 0.5 of type float")):
+        shift_images(np.zeros((1, 1, 3, 3)), 0.5, 1)
+
+
+def test_the_centre_of_a_light_image_and_of_an_empty_one():
+    images = np.zeros((2, 1, 4, 5))
+    images[0, 0, 3, 1] = 0.25  # a total mass below 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the empty image must not divide by zero on the way
+        np.testing.assert_array_equal(centre_of_mass(images), [[3.0, 1.0], [1.5, 2.0]])
+
+
+def test_the_recentre_layer():
+    image = np.zeros((2, 1, 9, 9))
+    image[0, 0, 0:2, 0:2] = 1.0
+    image[1, 0, 6:9, 5:8] = 2.0
+    layer = Recentre()
+    np.testing.assert_array_equal(layer(image), recentre(image))
+    assert layer.parameters() == [] and repr(layer) == "Recentre()"
+    assert layer.backward_params(np.ones((2, 1, 9, 9))) is None
+    with pytest.raises(NotImplementedError, match=exactly("Recentre has no input gradient; use it as the first layer "
+                                                          "of a model")):
+        layer.backward(np.ones((2, 1, 9, 9)))
