@@ -1,28 +1,21 @@
 """Benchmark: forward + backward of `lib.convolutions.Conv2d` against the loop version and PyTorch CPU.
 
-Layers (PyTorch layout): course-1 (50, 1, 28, 28) -> 5 filters 4x4, stride 2, padding 1 and course-2
-(50, 5, 14, 14) -> 10 filters, the same (the course model at batch 50); strong-1..3, the strong CNN's
-3x3 convolutions at batch 125 (lib/studies/strong_cnn.py); heavy (64, 32, 28, 28) -> 64 filters 3x3.
-
-One timed step is `forward(x)` then `backward(grad)` with a fixed random `grad`; each figure is the
-median over repeated steps after one warm-up step. "no dx" skips the input gradient (`backward_params`
-here, `requires_grad=False` on x in PyTorch), as for a model's first layer in training. The loop
-version is `lib.naive_layers` (course layers, float64). PyTorch runs with 2 threads when importable.
-Targets (float64): Conv2d <= 1.2x PyTorch on the course layers, <= 1.5x on heavy, >= 20x faster than
-the loop version. numpy's BLAS picks its own thread count (OPENBLAS_NUM_THREADS etc.); it is printed.
-Run from the repository root:
+Layers (PyTorch layout): course-1 (50, 1, 28, 28) -> 5 filters 4x4, stride 2, padding 1, course-2
+(50, 5, 14, 14) -> 10 filters, the same (the course model); strong-1..3, the strong CNN's 3x3 layers
+(batch 125); heavy (64, 32, 28, 28) -> 64 filters 3x3. A step is `forward(x)` then `backward(grad)`;
+each figure is a median over `--reps` steps (heavy: a twentieth; the loop version, `lib.naive_layers`:
+3). "no dx" skips the input gradient (`backward_params`; `requires_grad=False` in PyTorch), as for a
+first layer. PyTorch runs on 2 threads when importable. Targets (float64): Conv2d <= 1.2x PyTorch on
+the course layers, <= 1.5x on heavy, >= 20x faster than the loop version.
 
     .venv-torch/bin/python -m benchmarks.bench_conv        (python -m ...: numpy columns only)
     python -m benchmarks.bench_conv --alternatives         (the building blocks' design alternatives)
     python -m benchmarks.bench_conv --products 3           (Conv2d's product policies, per layer)
     python -m benchmarks.bench_conv --pipeline 400         (the same policies in the course model's training)
     python -m benchmarks.bench_conv --against DIR --layers course-1 course-2 strong-1 strong-2 strong-3
-                                                           (this checkout against the checkout DIR, paired)
 """
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import sys
 import time
@@ -32,11 +25,13 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from benchmarks.common import TORCH_THREADS, import_from_checkout, load_average, median_seconds, paired_ratio
+from benchmarks.common import (TORCH_THREADS, import_from_checkout, load_average, make_parser, median_seconds,
+                               print_paired)
 from lib.kernels import conv as conv_kernels, im2col as im2col_kernels
 from lib.cli.allocator import keep_freed_memory
 from lib.convolutions import Conv2d, calculate_conv_output
 from lib.losses import CrossEntropyLoss
+from lib.model_evaluation import predict
 from lib.models import create_conv_model
 from lib.naive_layers import conv2d_backward_naive, conv2d_forward_naive
 from lib.optimizers import SGD
@@ -52,6 +47,11 @@ LAYERS = {
 }
 DEFAULT_LAYERS = ["course-1", "course-2", "heavy"]  # the main table; --layers adds the strong CNN's
 DTYPES = (("float64", np.float64), ("float32", np.float32))
+
+
+def layer_reps(name: str, reps: int) -> int:
+    """Timed steps for layer `name`: the heavy layer, 50-300x slower than the others, gets a twentieth."""
+    return max(1, reps // 20) if name == "heavy" else reps
 
 
 def make_problem(name: str, dtype, conv2d=Conv2d) -> Tuple[Conv2d, np.ndarray, np.ndarray]:
@@ -75,12 +75,12 @@ def numpy_step(layer: Conv2d, x: np.ndarray, grad: np.ndarray, needs_dx: bool = 
     return step
 
 
-def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray):
-    """(with dx, no dx) forward + backward steps of torch.nn.functional.conv2d on the same data, or None."""
+def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray) -> Tuple[Optional[Callable], Optional[Callable]]:
+    """(with dx, no dx) forward + backward steps of torch's conv2d on the same data; (None, None) without torch."""
     try:
         import torch
     except ImportError:
-        return None
+        return None, None
     torch.set_num_threads(TORCH_THREADS)
     w = torch.tensor(layer.W.data, requires_grad=True)
     b = torch.tensor(layer.b.data.reshape(-1), requires_grad=True)
@@ -95,7 +95,7 @@ def torch_steps(layer: Conv2d, x: np.ndarray, grad: np.ndarray):
     return make(True), make(False)
 
 
-def print_table(names: List[str], reps: int, heavy_reps: int, loop_reps: int) -> None:
+def print_table(names: List[str], reps: int) -> None:
     """Time every layer in float64 and float32 (Conv2d, loop version, PyTorch); print one markdown table."""
     try:
         import torch
@@ -111,15 +111,15 @@ def print_table(names: List[str], reps: int, heavy_reps: int, loop_reps: int) ->
     # threads spin-wait after each call, and interleaving the two on 2 cores made both erratic.
     for name, dtype_name, dtype in runs:
         layer, x, grad = make_problem(name, dtype)
-        n, window = heavy_reps if name == "heavy" else reps, (layer.stride, layer.pad)
-        times[name, dtype_name] = [median_seconds(numpy_step(layer, x, grad, dx), n) for dx in (True, False)] + [
+        window = (layer.stride, layer.pad)
+        times[name, dtype_name] = [median_seconds(numpy_step(layer, x, grad, dx), layer_reps(name, reps))
+                                   for dx in (True, False)] + [
             median_seconds(lambda: (conv2d_forward_naive(x, layer.W.data, layer.b.data, *window),
-                                    conv2d_backward_naive(x, layer.W.data, grad, *window)), loop_reps)
+                                    conv2d_backward_naive(x, layer.W.data, grad, *window)), 3)
             if dtype == np.float64 and name.startswith("course") else None]
     for name, dtype_name, dtype in runs:
-        steps = torch_steps(*make_problem(name, dtype)) or (None, None)
-        times[name, dtype_name] += [step and median_seconds(step, heavy_reps if name == "heavy" else reps)
-                                    for step in steps]
+        times[name, dtype_name] += [step and median_seconds(step, layer_reps(name, reps))
+                                    for step in torch_steps(*make_problem(name, dtype))]
 
     def ms(s):
         return "-" if s is None else f"{s * 1e3:.3f}"
@@ -136,11 +136,9 @@ def print_table(names: List[str], reps: int, heavy_reps: int, loop_reps: int) ->
 
 
 def print_alternatives(names: List[str], reps: int) -> None:
-    """Time the design alternatives of Conv2d's building blocks (float64); print a markdown table in microseconds.
+    """Time the design alternatives of Conv2d's building blocks (float64, microseconds; notes/conv.md).
 
-    The variants Conv2d uses are `lib.kernels.im2col`'s functions; the ones it does not use are written out
-    here: the natural (N, OH, OW, C, KH, KW) patch layout, col2im by np.add.at, the products by
-    einsum and tensordot, and np.pad. Notes: notes/conv.md.
+    The variants Conv2d uses are `lib.kernels.im2col`'s; those it does not use are written out here.
     """
     print("| layer | building block | variant | median us |\n|---|---|---|---|")
     for name in names:
@@ -204,49 +202,39 @@ def print_alternatives(names: List[str], reps: int) -> None:
             print(f"| {name} | {block} | {variant} | {median_seconds(step, reps) * 1e6:.1f} |", flush=True)
 
 
-# Conv2d's matrix products stacked over output rows, as one product, or chosen by size (the
-# library's rule), set through the threshold `conv_kernels.ROW_PRODUCT_MAX_MACS`.
-PRODUCT_POLICIES = (("stacked over output rows", float("inf")), ("one product", -1),
-                    ("by size (the library's rule)", None))
-
-
-@contextlib.contextmanager
-def product_policy(threshold: Optional[float]):
-    """Run the body with `conv_kernels.ROW_PRODUCT_MAX_MACS` set to `threshold` (None: the library's value)."""
+def product_policies():
+    """Yield each name with Conv2d's products set to it (`ROW_PRODUCT_MAX_MACS`); the library's rule after."""
     default = conv_kernels.ROW_PRODUCT_MAX_MACS
-    conv_kernels.ROW_PRODUCT_MAX_MACS = default if threshold is None else threshold
     try:
-        yield
+        for label, threshold in (("stacked over output rows", float("inf")), ("one product", -1),
+                                 ("by size (the library's rule)", default)):
+            conv_kernels.ROW_PRODUCT_MAX_MACS = threshold
+            yield label
     finally:
         conv_kernels.ROW_PRODUCT_MAX_MACS = default
 
 
 def print_products(names: List[str], reps: int, rounds: int) -> None:
-    """Forward + backward of each layer (float64, float32) under each product policy, in alternating rounds.
-
-    Prints the median over rounds of each round's median step in ms, with and without the input gradient.
-    """
+    """Each layer's step (with and without dx) under each product policy, alternating for `rounds` rounds."""
     print("| layer | dtype | products | fwd+bwd ms | fwd+bwd no dx ms |\n|---|---|---|---|---|")
     for name in names:
         for dtype_name, dtype in DTYPES:
             layer, x, grad = make_problem(name, dtype)
-            times = {label: ([], []) for label, _ in PRODUCT_POLICIES}
+            steps = [numpy_step(layer, x, grad, needs_dx) for needs_dx in (True, False)]
+            times: Dict[str, Tuple[list, list]] = {}
             for _ in range(rounds):
-                for label, threshold in PRODUCT_POLICIES:
-                    with product_policy(threshold):
-                        for needs_dx in (True, False):
-                            times[label][not needs_dx].append(median_seconds(numpy_step(layer, x, grad, needs_dx),
-                                                                             reps))
+                for label in product_policies():
+                    for step, column in zip(steps, times.setdefault(label, ([], []))):
+                        column.append(median_seconds(step, layer_reps(name, reps)))
             for label, (with_dx, no_dx) in times.items():
                 print(f"| {name} | {dtype_name} | {label} | {np.median(with_dx) * 1e3:.3f} | "
                       f"{np.median(no_dx) * 1e3:.3f} |", flush=True)
 
 
 def pipeline_seconds(steps: int) -> Tuple[float, float]:
-    """Train the course model for `steps` steps on random MNIST-shaped data: (median step, total) seconds.
+    """(median step, total) seconds of `steps` steps of `fit`'s loop for the course model on random data.
 
-    Batch 50, cross-entropy, SGD with momentum, the first layer's input gradient skipped
-    (`backward_params`) as `fit` does; every 40 steps a forward pass over 2000 images in chunks of 1000.
+    Batch 50, no input gradient for the first layer; every 40 steps a forward pass over 2000 images.
     """
     np.random.seed(0)
     model, loss_fn = create_conv_model(), CrossEntropyLoss()
@@ -263,9 +251,7 @@ def pipeline_seconds(steps: int) -> Tuple[float, float]:
         optimizer.step()
         times.append(time.perf_counter() - t0)
         if step % 40 == 39:
-            model.eval()
-            for chunk in range(0, 2000, 1000):
-                model(x[chunk:chunk + 1000])
+            predict(model.eval(), x, 1000)
             model.train()
     return float(np.median(times)), time.perf_counter() - start
 
@@ -274,55 +260,42 @@ def print_pipeline(steps: int, rounds: int = 3) -> None:
     """The course model's training under each product policy, the policies alternating for `rounds` rounds."""
     print("| products | round | median step ms | total s |\n|---|---|---|---|")
     for round_index in range(rounds):
-        for label, threshold in PRODUCT_POLICIES:
-            with product_policy(threshold):
-                median, total = pipeline_seconds(steps)
+        for label in product_policies():
+            median, total = pipeline_seconds(steps)
             print(f"| {label} | {round_index + 1} | {median * 1e3:.3f} | {total:.2f} |", flush=True)
 
 
 def print_against(checkout: Path, names: List[str], reps: int) -> None:
-    """Forward + backward of each layer here and in `checkout`, step by step alternating (float64, float32)."""
+    """Each layer's step (with dx) here and in `checkout`, paired and alternating (float64, float32)."""
     their_conv2d = import_from_checkout(checkout, "convolutions").Conv2d
-    print(f"this checkout against {checkout}: median of {reps} paired steps (forward + backward with dx), "
-          f"{load_average()}\n| layer | dtype | this ms | other ms | median ratio this / other |\n"
-          "|---|---|---|---|---|")
-    for name in names:
-        for dtype_name, dtype in DTYPES:
-            ours, theirs = make_problem(name, dtype), make_problem(name, dtype, their_conv2d)
-            ours_s, theirs_s, ratio = paired_ratio(numpy_step(*ours), numpy_step(*theirs), reps)
-            print(f"| {name} | {dtype_name} | {ours_s * 1e3:.3f} | {theirs_s * 1e3:.3f} | {ratio:.3f} |", flush=True)
-    print(load_average())
+    print(f"this checkout against {checkout}: forward + backward with dx, {load_average()}")
+    print_paired((f"{name} {dtype_name}", numpy_step(*make_problem(name, dtype)),
+                  numpy_step(*make_problem(name, dtype, their_conv2d)), layer_reps(name, reps))
+                 for name in names for dtype_name, dtype in DTYPES)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--reps", type=int, default=200, help="timed steps per layer (default 200)")
-    parser.add_argument("--heavy-reps", type=int, default=10, help="timed steps for the heavy layer (default 10)")
-    parser.add_argument("--loop-reps", type=int, default=3, help="timed steps of the loop version (default 3)")
     parser.add_argument("--layers", nargs="+", default=DEFAULT_LAYERS, choices=list(LAYERS),
                         help=f"layers to time (default {' '.join(DEFAULT_LAYERS)})")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--alternatives", action="store_true",
-                      help="instead: the design alternatives of the building blocks (course layers)")
-    mode.add_argument("--products", type=int, default=0, metavar="ROUNDS",
-                      help="instead: every layer under each product policy, ROUNDS alternating rounds")
-    mode.add_argument("--pipeline", type=int, default=0, metavar="STEPS",
-                      help="instead: STEPS training steps of the course model under each product policy (3 rounds)")
-    mode.add_argument("--against", type=Path, default=None, metavar="DIR",
-                      help="instead: every layer here and in the checkout DIR, step by step alternating")
+    mode.add_argument("--alternatives", action="store_true", help="instead: the building blocks' alternatives")
+    mode.add_argument("--products", type=int, default=0, metavar="ROUNDS", help="instead: the product policies")
+    mode.add_argument("--pipeline", type=int, default=0, metavar="STEPS", help="instead: the policies in training")
+    mode.add_argument("--against", type=Path, default=None, metavar="DIR", help="instead: paired against DIR")
     args = parser.parse_args()
     keep_freed_memory()  # as run_strong_conv_experiment.py does: freed memory reused, not fresh pages
-    reps = args.heavy_reps if "heavy" in args.layers else args.reps
     if args.against:
-        print_against(args.against, args.layers, reps)
+        print_against(args.against, args.layers, args.reps)
     elif args.products:
-        print_products(args.layers, reps, args.products)
+        print_products(args.layers, args.reps, args.products)
     elif args.pipeline:
         print_pipeline(args.pipeline)
     elif args.alternatives:
         print_alternatives([name for name in args.layers if name != "heavy"], args.reps)
     else:
-        print_table(args.layers, args.reps, args.heavy_reps, args.loop_reps)
+        print_table(args.layers, args.reps)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,19 @@
-"""Benchmark: how long `evaluate` takes on the 10,000 validation images for several chunk sizes.
+"""Benchmark: `evaluate` on the 10,000 validation images for several `EVAL_CHUNK_SIZE`s (images per forward).
 
-`lib.model_evaluation.EVAL_CHUNK_SIZE` is how many images the model sees per forward pass during
-evaluation. This times `evaluate` for each candidate size on three models (the course CNN in
-float64, the max-pooling CNN in float64, the strong CNN in float32, each freshly initialised from
-seed 0), alternating the sizes within each round, and prints the median over the rounds. By default
-the process allocates as the course's scripts run; `--keep-freed-memory` as
-`run_strong_conv_experiment.py` runs (`lib/cli/allocator.py`: large chunks then cost no page faults).
-Run from the repository root:
+Three freshly initialised models (seed 0): the course CNN and the max-pooling CNN in float64, the
+strong CNN in float32; the sizes alternate within each round; medians over rounds. `--keep-freed-memory`
+allocates as `run_strong_conv_experiment.py` does (lib/cli/allocator.py), otherwise as the course's
+scripts do.
 
     python -m benchmarks.bench_eval_chunks [--rounds 3] [--sizes 125 250 500 1000] [--keep-freed-memory]
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 
-from benchmarks.common import load_average
+from benchmarks.common import load_average, make_parser
 from lib import model_evaluation, models
 from lib.cli.allocator import keep_freed_memory
 from lib.dataset_mnist import load_mnist_data
@@ -30,11 +26,10 @@ MODELS = (("course CNN, float64", models.create_conv_model, np.float64, 50),
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="rounds over all sizes (default 3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[125, 250, 500, 1000], help="chunk sizes to time")
-    parser.add_argument("--keep-freed-memory", action="store_true",
-                        help="call lib.cli.allocator.keep_freed_memory first")
+    parser.add_argument("--keep-freed-memory", action="store_true", help="call keep_freed_memory first")
     args = parser.parse_args()
     kept = args.keep_freed_memory and keep_freed_memory()
     _, x_val, _, _, y_val, _ = load_mnist_data()

@@ -1,24 +1,20 @@
 """Benchmark: `MaxPool2d` forward + backward in training mode, alone or against another checkout.
 
 Inputs come as `Conv2d` hands them on (an (N, C, H, W) view of a batch-innermost array). Layers:
-    strong-1, strong-2, strong-3: MaxPool2d(2) after the strong CNN's convolutions (batch 125, float32):
-        (125, 16, 28, 28), (125, 32, 14, 14), (125, 32, 7, 7)
-    overlap: MaxPool2d(3, stride=2, padding=1) on (50, 8, 28, 28), float64 (windows overlap and are padded)
-Run from the repository root:
+strong-1..3, MaxPool2d(2) after the strong CNN's convolutions (batch 125, float32); overlap,
+MaxPool2d(3, stride=2, padding=1) on (50, 8, 28, 28) in float64 (windows overlap and are padded).
 
     python -m benchmarks.bench_pooling [--reps 200]
-    python -m benchmarks.bench_pooling --against DIR    (paired steps against the checkout DIR, e.g. an
-                                                          earlier commit's worktree; median ratio this / other)
+    python -m benchmarks.bench_pooling --against DIR    (paired steps against the checkout DIR)
 """
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import import_from_checkout, load_average, median_seconds, paired_ratio
+from benchmarks.common import import_from_checkout, load_average, make_parser, median_seconds, print_paired
 from lib import pooling
 from lib.cli.allocator import keep_freed_memory
 
@@ -48,21 +44,18 @@ def make_step(module, name: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = make_parser(__doc__)
     parser.add_argument("--reps", type=int, default=200, help="timed steps per layer (default 200)")
     parser.add_argument("--against", type=Path, default=None, metavar="DIR", help="another checkout to pair with")
     args = parser.parse_args()
     keep_freed_memory()  # as run_strong_conv_experiment.py does (lib/cli/allocator.py)
     print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, {load_average()}")
-    other = import_from_checkout(args.against, "pooling") if args.against else None
-    for name in LAYERS:
-        if other is None:
+    if args.against:
+        other = import_from_checkout(args.against, "pooling")
+        print_paired((name, make_step(pooling, name), make_step(other, name), args.reps) for name in LAYERS)
+    else:
+        for name in LAYERS:
             print(f"{name}: {median_seconds(make_step(pooling, name), args.reps) * 1e3:.3f} ms", flush=True)
-        else:
-            this_s, other_s, ratio = paired_ratio(make_step(pooling, name), make_step(other, name), args.reps)
-            print(f"{name}: this {this_s * 1e3:.3f} ms, other {other_s * 1e3:.3f} ms, median ratio {ratio:.3f}",
-                  flush=True)
-    print(f"{load_average()} at the end")
 
 
 if __name__ == "__main__":
