@@ -35,9 +35,9 @@ from lib.optimizers import SGD
 from lib.plot_images import plot_data
 
 from lib.checks import check_int, check_positive_int
-from lib.plotting.figures import default_png_path
 from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
 from lib.plotting.curves import plot_training_results
+from lib.plotting.figures import default_png_path
 from lib.shifts import shift_images
 from lib.utilities import RESULTS_DIR, LibraryError, PathLike, atomic_write_text
 
