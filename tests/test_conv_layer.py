@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from conv_checks import assert_layer_matches_naive
+from exact_messages import exactly
 from lib.kernels import conv as conv_kernels
-from lib.convolutions import Conv2D, Conv2d, Flatten
+from lib.convolutions import Conv2D, Conv2d, Flatten, calculate_conv_output
 from lib.gradient_check import rel_error
 from lib.naive_layers import conv2d_backward_naive, conv2d_forward_naive
 
@@ -289,6 +290,19 @@ def test_conv2d_check_gradients():
     make_layer(1, 2, (4, 4), (2, 2), (1, 1)).check_gradients((rng.standard_normal((1, 1, 6, 6)),))
 
 
+@pytest.mark.parametrize("channels, kernel, stride, padding, shape", [
+    ((2, 3), (3, 2), (2, 1), (1, 2), (2, 2, 5, 4)), ((1, 2), (4, 4), (2, 2), (1, 1), (1, 1, 6, 6)),
+    ((3, 2), (2, 3), (1, 2), (0, 1), (2, 3, 4, 7)),
+])
+def test_conv2d_check_gradients_with_a_random_upstream_gradient(channels, kernel, stride, padding, shape):
+    """All-ones weights sum every output alike; a random upstream gradient sees each output position's term."""
+    x = np.random.default_rng(17).standard_normal(shape)
+    layer = make_layer(*channels, kernel, stride, padding)
+    layer.check_gradients((x,), upstream_seed=3)
+    layer.eval().check_gradients((x,), upstream_seed=4)  # eval mode rebuilds the patches in backward
+    Conv2d(*channels, kernel, stride, padding, bias=False).check_gradients((x,), upstream_seed=5)
+
+
 def test_flatten_check_gradients_and_shapes():
     x = np.random.default_rng(8).standard_normal((3, 2, 4, 5))
     flatten = Flatten()
@@ -298,6 +312,7 @@ def test_flatten_check_gradients_and_shapes():
     assert flatten.backward(out).shape == x.shape
     np.testing.assert_array_equal(flatten.backward(out), x)
     flatten.check_gradients((x,))
+    flatten.check_gradients((x,), upstream_seed=6)
 
 
 def test_flatten_accepts_the_transposed_conv_output():
@@ -442,3 +457,30 @@ def test_inputs_of_any_memory_layout(padding):
     np.testing.assert_allclose(layer(hidden), conv2d_forward_naive(np.ascontiguousarray(hidden), layer.W.data,
                                                                    layer.b.data, (2, 1), padding),
                                rtol=1e-12, atol=1e-12)
+
+
+def test_the_argument_errors_name_the_argument_exactly():
+    with pytest.raises(TypeError, match=exactly("input_shape must be a list or tuple of ints, got 5")):
+        calculate_conv_output(5, [3], [1], [0])
+    with pytest.raises(TypeError, match=exactly("input_shape[0] must be an integer, got 'a' of type str")):
+        calculate_conv_output(["a"], [3], [1], [0])
+    with pytest.raises(ValueError, match=exactly("input_shape, kernel_size, stride and padding must have the same "
+                                                 "length, got lengths {'input_shape': 1, 'kernel_size': 2, "
+                                                 "'stride': 1, 'padding': 1}")):
+        calculate_conv_output([5], [3, 3], [1], [0])
+    with pytest.raises(ValueError, match=exactly("in_channels must be a positive int, got 0")):
+        Conv2d(0, 1, 3)
+    with pytest.raises(ValueError, match=exactly("out_channels must be a positive int, got -1")):
+        Conv2d(1, -1, 3)
+
+
+def test_the_input_gradient_has_the_result_dtype_of_grad_x_and_w():
+    layer = make_layer(2, 3, (2, 2), (1, 1), (1, 0))
+    out = layer(np.random.default_rng(19).standard_normal((2, 2, 4, 4)))
+    assert layer.backward(np.ones(out.shape, dtype=np.float32)).dtype == np.float64  # W and x are float64
+
+
+def test_flatten_needs_a_batch_axis():
+    with pytest.raises(ValueError, match=exactly("Flatten expects an input with a batch axis, got a 0-D array")):
+        Flatten()(np.float64(3.0))
+    np.testing.assert_array_equal(Flatten()(np.arange(3.0)), [[0.0], [1.0], [2.0]])  # a 1-D batch of numbers

@@ -234,7 +234,7 @@ def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained
 
 def test_train_cnn_trains_and_saves_the_model_the_first_experiment_would(fake_mnist, capsys):
     accuracies = compare_on_shifted_data(100, seed=0, train_cnn=True, num_epochs=1, progress=False).accuracies
-    assert "Train the convolutional model now." in capsys.readouterr().out
+    assert "Train the convolutional model now." in capsys.readouterr().out.splitlines()  # the whole line
     first = run_conv_experiment(100, seed=0, num_epochs=1, progress=False)
     assert accuracies["cnn_val"] == first[3][-1]
 
@@ -325,3 +325,126 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     for name in ("equivariance.csv", "equivariance.png", "feature_maps.png", "filters.png", "confusion_matrix.png",
                  "misclassified.png", "shift_study.png"):
         assert Path("results", name).stat().st_size > 0, name
+
+
+# ---------------------------------------------------------------- which images and model each accuracy is on
+
+def _accuracy_by_hand(model, x, y):
+    """The share of images whose largest output is at the label's one, computed without `lib.model_evaluation`."""
+    scores = model.eval()(np.asarray(x, dtype=np.float64))
+    return float(np.mean(np.argmax(scores, axis=1) == np.argmax(y, axis=1)))
+
+
+def _shifted_by_hand(x, shift):
+    """x moved `shift` pixels right and down, zeros coming in: the course's np.pad formulation."""
+    h, w = x.shape[2:]
+    return np.pad(x, ((0, 0), (0, 0), (shift, 0), (shift, 0)))[:, :, :h, :w]
+
+
+def test_each_accuracy_is_measured_on_its_own_images_with_its_own_model(fake_mnist, trained_cnn, capsys):
+    comparison = compare_on_shifted_data(300, seed=0, num_epochs=6, progress=False)  # an MLP that has learned
+    x_val, y_val = fake_mnist[1][:300], fake_mnist[3][:300]
+    shifted = _shifted_by_hand(x_val, 2)
+    for saved, loaded in zip(load_conv_model().parameters(), comparison.cnn.parameters()):
+        np.testing.assert_array_equal(saved.data, loaded.data)  # the CNN is the one the first experiment saved
+    expected = {"mlp_val": _accuracy_by_hand(comparison.mlp, x_val.reshape(len(x_val), -1), y_val),
+                "mlp_val_shifted": _accuracy_by_hand(comparison.mlp, shifted.reshape(len(x_val), -1), y_val),
+                "cnn_val": _accuracy_by_hand(comparison.cnn, x_val, y_val),
+                "cnn_val_shifted": _accuracy_by_hand(comparison.cnn, shifted, y_val)}
+    assert comparison.accuracies == expected
+    # shifted and unshifted differ for each model, and the models differ on each set of images, so that
+    # measuring an accuracy on the other images or with the other model would show
+    assert expected["mlp_val"] != expected["mlp_val_shifted"] and expected["cnn_val"] != expected["cnn_val_shifted"]
+    assert expected["mlp_val"] != expected["cnn_val"] and expected["mlp_val_shifted"] != expected["cnn_val_shifted"]
+    out = capsys.readouterr().out
+    assert "Reload convolutional model from disk." in out and "Train the convolutional model now." not in out
+    printed = [line for line in out.splitlines() if line.startswith("Accuracy on")]
+    assert printed == [f"Accuracy on data using an MLP:  {expected['mlp_val']}",
+                       f"Accuracy on shifted data using an MLP:  {expected['mlp_val_shifted']}",
+                       f"Accuracy on data using convolutional model:  {expected['cnn_val']}",
+                       f"Accuracy on shifted data using convolutional model:  {expected['cnn_val_shifted']}"]
+
+
+def test_the_json_file_holds_the_accuracies_the_comparison_measures(fake_mnist, trained_cnn):
+    run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, json_path=Path("acc.json"), command="c")
+    again = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False)  # the same seed: the same models
+    assert json.loads(Path("acc.json").read_text()) == dict(again.accuracies, command="c")
+    x_val, y_val = fake_mnist[1][:300], fake_mnist[3][:300]
+    assert again.accuracies["cnn_val_shifted"] == _accuracy_by_hand(again.cnn, _shifted_by_hand(x_val, 2), y_val)
+
+
+def test_the_second_experiment_passes_its_arguments_on_and_writes_what_the_comparison_returned(monkeypatch, tmp_path):
+    calls = []
+    accuracies = {"mlp_val": 0.25, "mlp_val_shifted": 0.125, "cnn_val": 0.75, "cnn_val_shifted": 0.5}
+
+    def comparison(*args):
+        calls.append(args)
+        return experiments.ShiftedComparison(dict(accuracies), None, None, ())
+
+    monkeypatch.setattr(experiments, "compare_on_shifted_data", comparison)
+    assert run_shifted_conv_experiment() is None
+    assert calls == [(10000, None, np.float64, False, experiments.NUM_EPOCHS, None)]  # the course's defaults
+    run_shifted_conv_experiment(300, 4, np.float32, True, 3, False, json_path=tmp_path / "a.json")
+    assert calls[1] == (300, 4, np.float32, True, 3, False)
+    assert read_accuracies(tmp_path / "a.json") == dict(accuracies, command="")
+    run_shifted_conv_experiment(300, progress=True, json_path=tmp_path / "b.json", command="python x.py")
+    assert calls[2][-1] is True
+    assert read_accuracies(tmp_path / "b.json") == dict(accuracies, command="python x.py")
+
+
+def test_the_json_file_is_indented_by_two_and_ends_with_a_newline(tmp_path):
+    path = write_accuracies(tmp_path / "acc.json", {"mlp_val": 0.5, "cnn_val": 0.25}, "python x.py")
+    expected = '{\n  "mlp_val": 0.5,\n  "cnn_val": 0.25,\n  "command": "python x.py"\n}\n'
+    assert path.read_text(encoding="utf-8") == expected
+
+
+def test_the_comparison_defaults_to_10000_images_and_loading_the_cnn(fake_mnist, capsys):
+    with pytest.raises(MissingModelError):  # the default loads the CNN, which the first experiment has not saved
+        compare_on_shifted_data()
+    assert capsys.readouterr().out == ""  # it fails before loading the data
+    save_model(create_conv_model(), Path("results", "conv_model.npz"))
+    compare_on_shifted_data(num_epochs=1, progress=False)
+    out = capsys.readouterr().out
+    assert out.startswith("Training set size will be reduced to 10000\n") and "Reload convolutional model" in out
+
+
+def test_load_conv_model_names_the_missing_file(tmp_path):
+    with pytest.raises(MissingModelError) as error:
+        load_conv_model(tmp_path / "none.npz")
+    assert error.value.path == tmp_path / "none.npz"
+
+
+def test_the_comparison_trains_the_mlp_in_the_dtype_and_with_the_progress_display_asked_for(fake_mnist, capsys):
+    save_model(create_conv_model(), Path("results", "conv_model.npz"))
+    comparison = compare_on_shifted_data(100, seed=0, dtype=np.float32, num_epochs=1, progress=True)
+    assert all(p.data.dtype == np.float32 for p in comparison.mlp.parameters())
+    assert "\r  batch 2/2  loss " in capsys.readouterr().err  # 100 images, batches of 50
+    compare_on_shifted_data(100, seed=0, num_epochs=1, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_the_first_experiment_passes_its_arguments_on_and_saves_and_plots_what_it_trained(fake_mnist, monkeypatch,
+                                                                                          tmp_path, capsys):
+    trained, plots = [], []
+    model, results = create_conv_model(), tuple(np.arange(k, k + 2.0) for k in range(4))
+
+    def train(data, *args):
+        trained.append((data, args))
+        return model, results
+
+    monkeypatch.setattr(experiments, "train_conv_model", train)
+    monkeypatch.setattr(experiments, "plot_training_results", lambda *args, **kwargs: plots.append((args, kwargs)))
+    assert run_conv_experiment() is results
+    assert capsys.readouterr().out == "Training set size will be reduced to 10000\n"
+    assert trained[0][1] == (None, np.float64, experiments.NUM_EPOCHS, None) and plots == []  # the defaults
+    assert Path("results", "conv_model.npz").is_file()
+    run_conv_experiment(100, 5, np.float32, 3, True, plot_curves=True, show=False, out_dir=tmp_path / "out")
+    x_train, x_val, y_train, y_val = fake_mnist
+    for given, expected in zip(trained[1][0], (x_train[:100], y_train[:100], x_val[:100], y_val[:100])):
+        np.testing.assert_array_equal(given, expected)
+    assert trained[1][1] == (5, np.float32, 3, True)
+    assert type(plots[0][0][1]) is int  # the number of batches
+    assert plots == [((results, 2, tmp_path / "out" / "conv_learning_curves.png", False),  # 100 / 50 batches
+                      {"title": "Course CNN on MNIST: mean loss per batch of 50 (left), accuracy (right)"})]
+    for saved, kept in zip(load_conv_model(tmp_path / "out" / "conv_model.npz").parameters(), model.parameters()):
+        np.testing.assert_array_equal(saved.data, kept.data)

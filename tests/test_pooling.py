@@ -203,6 +203,8 @@ def test_output_and_gradient_keep_the_memory_layout_of_the_input(cls, padding):
 ])
 def test_gradient_check(cls, kernel, stride, padding, shape):
     cls(kernel, stride, padding).check_gradients((distinct_values(np.random.default_rng(5), shape),))
+    # a random upstream gradient tells the windows' outputs apart (all ones gives each the same weight)
+    cls(kernel, stride, padding).check_gradients((distinct_values(np.random.default_rng(5), shape),), upstream_seed=7)
 
 
 def test_gradient_check_inside_a_network():
@@ -210,6 +212,7 @@ def test_gradient_check_inside_a_network():
     network = Sequential(Conv2d(2, 3, 3, padding=1), MaxPool2d(2), Conv2d(3, 2, 2), AvgPool2d(3, 1, 1), Flatten(),
                          Linear(2 * 3 * 3, 2))
     network.check_gradients((np.random.default_rng(6).standard_normal((2, 2, 8, 8)),))
+    network.check_gradients((np.random.default_rng(6).standard_normal((2, 2, 8, 8)),), upstream_seed=8)
 
 
 def test_max_pool_in_eval_mode_skips_the_argmax_but_backward_still_works():
@@ -286,7 +289,7 @@ def test_max_pooling_never_sends_the_gradient_into_the_padding():
 
 @pytest.mark.parametrize("kernel, stride, padding, shape", [
     (3, 1, 1, (2, 3, 5, 6)), ((3, 2), 2, (1, 1), (1, 2, 5, 4)), ((4, 5), (3, 2), (2, 2), (2, 1, 7, 6)),
-    (2, 2, 1, (1, 1, 4, 4)),
+    (2, 2, 1, (1, 1, 4, 4)), (2, 2, (1, 0), (1, 2, 4, 4)), (2, 2, (0, 1), (1, 2, 4, 4)),
 ])
 def test_windows_of_minus_infinity_keep_their_gradient_on_real_pixels(kernel, stride, padding, shape):
     rng = np.random.default_rng(9)
@@ -336,9 +339,10 @@ def test_bad_inputs(cls):
         cls(2)(np.zeros((1, 1, 4, 4), dtype=complex))
 
 
-@pytest.mark.parametrize("layer", [MaxPool2d(2), AvgPool2d(2), BlurPool2d(2)])
-def test_backward_before_forward_or_with_the_wrong_grad_shape(layer):
-    name = type(layer).__name__
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d, BlurPool2d])
+def test_backward_before_forward_or_with_the_wrong_grad_shape(cls):
+    layer = cls(2)  # a fresh layer per run: an instance made at collection keeps its cache between runs
+    name = cls.__name__
     with pytest.raises(RuntimeError, match=name + ".backward called before forward"):
         layer.backward(np.ones((1, 2, 2, 2)))
     layer(np.ones((1, 2, 4, 4)))
@@ -388,6 +392,7 @@ def test_reflect_padding_keeps_a_constant_map_constant_and_zero_padding_darkens_
 def test_blur_pool_gradient_check(filt_size, stride, pad_type, shape):
     x = np.random.default_rng(9).standard_normal(shape)
     BlurPool2d(shape[1], filt_size, stride, pad_type).check_gradients((x,))
+    BlurPool2d(shape[1], filt_size, stride, pad_type).check_gradients((x,), upstream_seed=9)
 
 
 def test_blur_pool_rejects_bad_arguments_and_inputs():
@@ -461,9 +466,14 @@ def test_gradient_matches_centred_differences(shape):
     assert rel_error(pool.backward(weights), numeric) < 1e-8
 
 
+def test_global_average_pooling_names_itself():
+    assert repr(GlobalAvgPool2d()) == "GlobalAvgPool2d()"
+
+
 def test_module_gradient_check_passes_alone_and_inside_a_network():
     rng = np.random.RandomState(1)
     GlobalAvgPool2d().check_gradients((rng.randn(2, 3, 4, 4),))
+    GlobalAvgPool2d().check_gradients((np.random.RandomState(2).randn(2, 3, 4, 4),), upstream_seed=10)
     np.random.seed(1)
     network = Sequential(Conv2d(2, 3, (3, 3), (2, 2), (1, 1)), GlobalAvgPool2d(), Linear(3, 2))
     network.check_gradients((rng.randn(2, 2, 5, 5),))

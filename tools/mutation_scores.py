@@ -5,11 +5,12 @@ the exit code of the tests that ran against it. This tool counts, per module, th
 (tests failed, timed out or crashed) and the survivors, subtracts the survivors listed as equivalent in
 `tools/mutation_equivalents.txt` (a name per line, `#` and the reason after it), and prints
 
-    module  killed / non-equivalent  score  (equivalent, survived)
+    module  killed / non-equivalent  score  (equivalent, survived, not run)
 
-followed by the names of the surviving non-equivalent mutants. Equivalent names that did not survive
-(or no longer exist) are reported as stale: mutmut numbers a function's mutants afresh when the
-function changes, so the list must be reviewed after an edit.
+followed by the names of the surviving non-equivalent mutants. Mutants without a result yet (an
+interrupted run, or `mutmut run NAME ...` restricted to some) are counted apart as "not run".
+Equivalent names that did not survive (or no longer exist) are reported as stale: mutmut numbers a
+function's mutants afresh when the function changes, so the list must be reviewed after an edit.
 
 Run from the repository root, with the Python that runs mutmut: `python -m tools.mutation_scores`.
 Exit status 1 if a module scores below `--goal` (default 0.9).
@@ -60,28 +61,30 @@ def main(argv=None) -> int:
         print(f"no mutmut results under {args.mutants}; run `mutmut run` first", file=sys.stderr)
         return 2
     equivalents = read_equivalents(EQUIVALENTS_FILE) if EQUIVALENTS_FILE.exists() else {}
-    by_module = defaultdict(lambda: {"killed": 0, "equivalent": 0, "survivors": []})
+    by_module = defaultdict(lambda: {"killed": 0, "equivalent": 0, "survivors": [], "not_run": 0})
     for name, code in sorted(results.items()):
         counts = by_module[module_of(name)]
-        if code in KILLED_EXIT_CODES:
+        if code is None:  # an interrupted run, or one restricted to some mutants: no result yet
+            counts["not_run"] += 1
+        elif code in KILLED_EXIT_CODES:
             counts["killed"] += 1
         elif name in equivalents:
             counts["equivalent"] += 1
         else:
             counts["survivors"].append(name)
     below = False
-    print(f"{'module':40} {'killed / non-equivalent':>24} {'score':>7}  equivalent  survived")
+    print(f"{'module':40} {'killed / non-equivalent':>24} {'score':>7}  equivalent  survived  not run")
     for module, counts in sorted(by_module.items()):
         relevant = counts["killed"] + len(counts["survivors"])
         score = counts["killed"] / relevant if relevant else 1.0
         below |= score < args.goal
         print(f"{module:40} {counts['killed']:>11} / {relevant:<12} {score:7.1%}  {counts['equivalent']:>10}  "
-              f"{len(counts['survivors']):>8}")
+              f"{len(counts['survivors']):>8}  {counts['not_run']:>7}")
     survivors = [name for counts in by_module.values() for name in counts["survivors"]]
     if survivors:
         print("\nsurviving mutants (`mutmut show NAME` prints one):")
         print("\n".join(f"  {name}" for name in survivors))
-    stale = sorted(name for name in equivalents if results.get(name, 0) in KILLED_EXIT_CODES or name not in results)
+    stale = sorted(name for name in equivalents if results.get(name) in KILLED_EXIT_CODES or name not in results)
     if stale:
         print("\nlisted as equivalent but killed or gone (review tools/mutation_equivalents.txt):")
         print("\n".join(f"  {name}" for name in stale))
