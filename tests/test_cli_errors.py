@@ -97,3 +97,16 @@ def test_ctrl_c_in_a_script_that_writes_nothing(capsys):
         run_script(main)
     assert exit_info.value.code == 130
     assert capsys.readouterr().err == "Interrupted: nothing was saved.\n"
+
+
+def test_a_folder_that_cannot_be_written_stops_before_main_runs(tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):  # what the write probe meets in a read-only folder (root may write anywhere)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("lib.utilities.tempfile.TemporaryFile", refuse)
+    calls = []
+    with pytest.raises(SystemExit) as exit_info:
+        run_script(lambda: calls.append("ran"), tmp_path / "results")
+    assert exit_info.value.code == 1 and calls == []
+    assert capsys.readouterr().err == (f"Error: cannot write to the output folder {tmp_path / 'results'} (Permission "
+                                       f"denied): make it writable, or run from another working folder\n")
