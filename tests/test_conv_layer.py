@@ -345,16 +345,20 @@ def test_mixed_dtypes_follow_numpy_result_type():
     assert out.dtype == np.float64
     assert layer.backward(np.ones_like(out)).dtype == np.float64
     assert layer(np.ones((1, 1, 3, 3), dtype=np.uint8)).dtype == np.float64
+    layer.to(np.float32)  # float32 filters
+    assert layer(np.ones((1, 1, 3, 3))).dtype == np.float64 and layer(x).dtype == np.float32
 
 
 # ------------------------------------------------------------------ bad input, one test each
 def test_input_not_4d():
-    with pytest.raises(ValueError, match=r"expects a 4-D input \(N, C, H, W\), got a 3-D input of shape \(1, 5, 5\)"):
+    with pytest.raises(ValueError, match=exactly("Conv2d expects a 4-D input (N, C, H, W), got a 3-D input of shape "
+                                                 "(1, 5, 5)")):
         Conv2d(1, 2, (3, 3))(np.ones((1, 5, 5)))
 
 
 def test_wrong_channel_count():
-    with pytest.raises(ValueError, match="expected input with 3 channels, got 1"):
+    with pytest.raises(ValueError, match=exactly("Conv2d expected input with 3 channels, got 1 (input shape "
+                                                 "(2, 1, 5, 5))")):
         Conv2d(3, 2, (3, 3))(np.ones((2, 1, 5, 5)))
 
 
@@ -387,10 +391,10 @@ def test_the_naive_functions_name_themselves_in_their_errors():
 
 def test_flatten_backward_before_forward_or_with_the_wrong_size():
     flatten = Flatten()
-    with pytest.raises(RuntimeError, match="Flatten.backward called before forward"):
+    with pytest.raises(RuntimeError, match=exactly("Flatten.backward called before forward")):
         flatten.backward(np.ones((2, 3)))
     flatten(np.ones((2, 3, 4, 5)))
-    with pytest.raises(ValueError, match=r"Flatten.backward expected grad of shape \(2, 60\), got \(2, 59\)"):
+    with pytest.raises(ValueError, match=exactly("Flatten.backward expected grad of shape (2, 60), got (2, 59)")):
         flatten.backward(np.ones((2, 59)))
 
 
@@ -478,6 +482,12 @@ def test_the_input_gradient_has_the_result_dtype_of_grad_x_and_w():
     layer = make_layer(2, 3, (2, 2), (1, 1), (1, 0))
     out = layer(np.random.default_rng(19).standard_normal((2, 2, 4, 4)))
     assert layer.backward(np.ones(out.shape, dtype=np.float32)).dtype == np.float64  # W and x are float64
+    layer32 = make_layer(2, 3, (2, 2), (1, 1), (1, 0)).to(np.float32)
+    out32 = layer32(np.random.default_rng(19).standard_normal((2, 2, 4, 4)).astype(np.float32))
+    grad = np.random.default_rng(20).standard_normal(out32.shape)
+    dx = layer32.backward(grad)  # a float64 gradient into a float32 layer: computed in float64
+    assert dx.dtype == np.float64 and layer32.W.grad.dtype == np.float32
+    assert layer32.backward(grad.astype(np.float32)).dtype == np.float32
 
 
 def test_flatten_needs_a_batch_axis():

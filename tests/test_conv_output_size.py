@@ -59,6 +59,10 @@ def test_non_positive_kernel_and_negative_input_raise():
         calculate_conv_output([-7], [3], [1], [0])
 
 
+def test_an_empty_input_has_an_output_where_the_padding_alone_holds_the_kernel():
+    assert calculate_conv_output([0, 0], [1, 3], [1, 2], [1, 2]) == [2, 1]  # (0 + 2 - 1) // 1 + 1, (0 + 4 - 3) // 2 + 1
+
+
 def test_non_integers_raise_type_error():
     with pytest.raises(TypeError, match=r"stride\[0\] must be an integer, got 1.5"):
         calculate_conv_output([11], [3], [1.5], [0])

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from exact_messages import exactly
 from layer_fixtures import synthetic_digits
 from lib import experiments
 from lib.studies import shift_study
@@ -70,6 +71,25 @@ def test_load_mnist_data_subset_prints_and_truncates_all_six_arrays(fake_mnist, 
     assert [len(a) for a in arrays] == [50] * 6
     np.testing.assert_array_equal(arrays[0], fake_mnist[0][:50])
     np.testing.assert_array_equal(arrays[4], fake_mnist[3][:50])
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match=exactly(f"max_datapoints must be a positive int, got {bad}")):
+            load_mnist_data_subset(bad)
+
+
+def test_the_course_cnn_trains_with_the_sheets_recipe_in_the_dtype_and_display_asked_for(fake_mnist, monkeypatch,
+                                                                                         capsys):
+    recipes, real_fit = [], experiments.fit
+
+    def recording_fit(model, lr, data, *rest):
+        recipes.append((lr,) + rest)
+        return real_fit(model, lr, data, *rest)
+    monkeypatch.setattr(experiments, "fit", recording_fit)
+    x_train, x_val, y_train, y_val = fake_mnist
+    model, _ = train_conv_model((x_train[:100], y_train[:100], x_val[:100], y_val[:100]), seed=0,
+                                dtype=np.float32, num_epochs=1, progress=True)
+    assert recipes == [(0.01, np.float32, 1, 50, 0.9, True)]  # lr, dtype, epochs, batch size, momentum, progress
+    assert all(p.data.dtype == np.float32 for p in model.parameters())
+    assert "\r  batch 2/2  loss " in capsys.readouterr().err  # 100 images, batches of 50
 
 
 # ---------------------------------------------------------------- the first experiment
@@ -233,10 +253,13 @@ def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained
 
 
 def test_train_cnn_trains_and_saves_the_model_the_first_experiment_would(fake_mnist, capsys):
-    accuracies = compare_on_shifted_data(100, seed=0, train_cnn=True, num_epochs=1, progress=False).accuracies
-    assert "Train the convolutional model now." in capsys.readouterr().out.splitlines()  # the whole line
-    first = run_conv_experiment(100, seed=0, num_epochs=1, progress=False)
-    assert accuracies["cnn_val"] == first[3][-1]
+    comparison = compare_on_shifted_data(100, seed=0, dtype=np.float32, train_cnn=True, num_epochs=1, progress=True)
+    out, err = capsys.readouterr()
+    assert "Train the convolutional model now." in out.splitlines()  # the whole line
+    assert err.count("\r  batch 2/2  loss ") == 2  # the MLP's epoch, then the CNN's: both show the display asked for
+    assert all(p.data.dtype == np.float32 for p in comparison.cnn.parameters())
+    first = run_conv_experiment(100, seed=0, dtype=np.float32, num_epochs=1, progress=False)
+    assert comparison.accuracies["cnn_val"] == first[3][-1]
 
 
 def test_the_script_turns_a_missing_model_into_a_message_and_a_non_zero_exit(fake_mnist, monkeypatch):
@@ -303,6 +326,9 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     from lib.studies import equivariance_lab
     monkeypatch.setattr(script, "run_equivariance_lab",
                         functools.partial(equivariance_lab.run_equivariance_lab, sweep_images=2))
+    for name, module in (("compare_on_shifted_data", experiments), ("with_course_models", shift_study)):
+        # one epoch per model: this checks the wiring, not the accuracies
+        monkeypatch.setattr(script, name, functools.partial(getattr(module, name), num_epochs=1))
     monkeypatch.setattr(sys, "argv", ["run_shifted_conv_experiment.py", "--max_datapoints", "100", "--study",
                                       "--equivariance"])
     script.main()
@@ -405,7 +431,8 @@ def test_the_comparison_defaults_to_10000_images_and_loading_the_cnn(fake_mnist,
     save_model(create_conv_model(), Path("results", "conv_model.npz"))
     compare_on_shifted_data(num_epochs=1, progress=False)
     out = capsys.readouterr().out
-    assert out.startswith("Training set size will be reduced to 10000\n") and "Reload convolutional model" in out
+    assert out.startswith("Training set size will be reduced to 10000\n")
+    assert "Reload convolutional model from disk." in out.splitlines()
 
 
 def test_load_conv_model_names_the_missing_file(tmp_path):

@@ -88,13 +88,20 @@ def test_im2col_copies_into_a_matrix_of_the_dtype_asked_for():
     np.testing.assert_array_equal(matrix[:4, 0], [0, 1, 3, 4])  # channel 0, window (0, 0): rows 0-1, columns 0-1
     np.testing.assert_array_equal(matrix[4:, 3], [13, 14, 16, 17])  # channel 1, window (1, 1)
     assert im2col(xp.astype(np.float32), (2, 2), (1, 1), (2, 2)).dtype == np.float32  # by default xp's
+    buffer = np.full((3, 12), np.nan, dtype=np.float32)  # any contiguous buffer with room for the matrix
+    into_buffer = im2col(xp, (2, 2), (1, 1), (2, 2), np.float32, out=buffer)
+    np.testing.assert_array_equal(into_buffer, matrix)
+    assert np.shares_memory(into_buffer, buffer) and np.isnan(buffer.reshape(-1)[matrix.size:]).all()
     assert not windows(xp, (2, 2), (1, 1), (2, 2)).flags.writeable  # overlapping windows: writing would corrupt xp
 
 
-@pytest.mark.parametrize("kernel, dtype", [(2, np.uint8), (16, np.uint8), ((16, 17), np.uint16)])
+@pytest.mark.parametrize("kernel, dtype", [((2, 2), np.uint8), ((16, 16), np.uint8), ((16, 17), np.uint16),
+                                           ((17, 16), np.uint16), ((1, 257), np.uint16)])
 def test_max_pooling_keeps_the_argmax_in_the_smallest_unsigned_type(kernel, dtype):
     layer = MaxPool2d(kernel)
-    x = np.random.default_rng(2).standard_normal((1, 1, 17, 17))
+    x = np.random.default_rng(2).standard_normal((1, 1) + kernel)  # one window
+    x[0, 0, -1, -1] = 100.0  # the maximum at the window's last entry, KH*KW - 1: 3, 255, 271, 271, 256
     layer(x)
-    assert layer.argmax.dtype == dtype  # 0 .. KH*KW - 1: 3, 255, 271
-    assert layer.argmax.max() <= layer.kernel_size[0] * layer.kernel_size[1] - 1
+    assert layer.argmax.dtype == dtype and layer.argmax[0, 0, 0, 0] == kernel[0] * kernel[1] - 1
+    grad_x = layer.backward(np.ones((1, 1, 1, 1)))
+    assert grad_x[0, 0, -1, -1] == 1.0 and grad_x.sum() == 1.0

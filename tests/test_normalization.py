@@ -11,6 +11,7 @@ from layer_fixtures import batch_innermost, load_cases
 from lib.convolutions import Conv2d, Flatten
 from lib.dropout import Dropout
 from lib.network import Linear, Sequential
+from lib import normalization
 from lib.normalization import BatchNorm2d
 from lib.pooling import MaxPool2d
 
@@ -183,6 +184,27 @@ def test_the_input_gradient_has_the_result_dtype_of_grad_and_x(training, x_dtype
     grad = np.random.default_rng(18).standard_normal(out.shape)
     assert layer.backward(grad.astype(grad_dtype)).dtype == expected
     assert layer.weight.grad.dtype == layer.bias.grad.dtype == np.float64
+
+
+def test_a_float32_layer_rounds_every_float64_statistic_to_float32_before_it_meets_the_batch(monkeypatch):
+    # Mean, variance and the gradient's sums are float64 (C,) vectors; each goes into the (N, C, H, W)
+    # arithmetic through per_channel, which rounds it once. Done in float64 instead, every value would
+    # still agree with float64 to float32's precision, so only the dtype asked for can show it.
+    asked = []
+    real_per_channel = normalization.per_channel
+
+    def recording_per_channel(values, dtype):
+        asked.append(dtype)
+        return real_per_channel(values, dtype)
+    monkeypatch.setattr(normalization, "per_channel", recording_per_channel)
+    layer = BatchNorm2d(3)
+    x, grad = random_maps(19, (4, 3, 2, 2)).astype(np.float32), np.ones((4, 3, 2, 2), dtype=np.float32)
+    for training, statistics in ((True, 5), (False, 3)):  # x - mean, * inv_std, backward's 3; eval: backward's 3
+        asked.clear()
+        layer.train(training)
+        layer(x)
+        layer.backward(grad)
+        assert asked == [np.float32] * statistics
 
 
 def test_float32_parameters_and_integer_inputs():

@@ -165,6 +165,26 @@ def test_windows_that_tile_the_input_take_the_fast_path(kernel, stride, padding,
     assert pool_kernels.pool_tiles(shape, layer.kernel_size, layer.stride, layer.padding) is tiles
 
 
+def recorded(function, calls):
+    """`function`, appending its name to `calls` whenever it is called."""
+    def recording(*args, **kwargs):
+        calls.append(function.__name__)
+        return function(*args, **kwargs)
+    return recording
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("layer_args, tiles", [((2,), True), ((2, 1), False), ((2, 2, 1), False)])
+def test_windows_that_tile_the_input_are_read_and_written_through_a_reshape_of_it(monkeypatch, cls, layer_args,
+                                                                                  tiles):
+    general = []  # the general path's calls: the batch-innermost (padded) copy, col2im
+    for name in ("pad_batch_inner", "col2im"):
+        monkeypatch.setattr(pool_kernels, name, recorded(getattr(pool_kernels, name), general))
+    layer = cls(*layer_args)
+    layer.backward(np.ones(layer(np.zeros((2, 3, 4, 4))).shape))
+    assert general == ([] if tiles else ["pad_batch_inner", "col2im"])
+
+
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
 @pytest.mark.parametrize("kind", ["ints", "relu", "zeros", "normal"])
 @pytest.mark.parametrize("layout", [np.ascontiguousarray, batch_innermost])
@@ -192,7 +212,9 @@ def test_output_and_gradient_keep_the_memory_layout_of_the_input(cls, padding):
     grad_x = layer.backward(np.ones(out.shape))
     assert out.transpose(1, 2, 3, 0).flags.c_contiguous  # (C, OH, OW, N) in memory, like x
     assert padding or grad_x.transpose(1, 2, 3, 0).flags.c_contiguous
-    assert MaxPool2d(2)(np.zeros((2, 3, 4, 4))).flags.c_contiguous  # and plain (N, C, H, W) stays so
+    plain = cls(2)
+    assert plain(np.zeros((2, 3, 4, 4))).flags.c_contiguous  # and plain (N, C, H, W) stays so,
+    assert plain.backward(np.ones((2, 3, 2, 2))).flags.c_contiguous  # its gradient too
 
 
 # ------------------------------------------------------------------ gradients, modes, dtypes
@@ -222,6 +244,7 @@ def test_max_pool_in_eval_mode_skips_the_argmax_but_backward_still_works():
     trained(x)
     assert trained.argmax.shape == (2, 2, 3, 3)
     evaluated = MaxPool2d(2).eval()
+    assert evaluated.argmax is None  # nothing cached before the first forward
     evaluated(x)
     assert evaluated.argmax is None
     _, expected = pool_loops(x, (2, 2), (2, 2), (0, 0), grad_out, average=False)
@@ -237,6 +260,18 @@ def test_float32_stays_float32_and_integers_are_pooled_in_float64(layer):
     np.testing.assert_allclose(out32, layer(x64), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(grad32, layer.backward(np.ones(out32.shape)), rtol=1e-5, atol=1e-6)
     assert layer(np.ones((1, 3, 4, 4), dtype=np.int64)).dtype == np.float64
+
+
+@pytest.mark.parametrize("layer", [MaxPool2d(2), MaxPool2d(3, 1, 1), AvgPool2d(2), AvgPool2d(3, 1, 1)])
+@pytest.mark.parametrize("x_dtype, grad_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_the_input_gradient_has_the_result_dtype_of_grad_and_x(layer, x_dtype, grad_dtype):
+    x = np.random.default_rng(9).standard_normal((2, 3, 6, 6))
+    grad = np.random.default_rng(10).standard_normal(layer(x).shape)
+    expected = layer.backward(grad)
+    layer(x.astype(x_dtype))
+    grad_x = layer.backward(grad.astype(grad_dtype))
+    assert grad_x.dtype == np.float64
+    np.testing.assert_allclose(grad_x, expected, rtol=1e-6, atol=1e-6)
 
 
 def test_overlapping_windows_add_their_gradients():
