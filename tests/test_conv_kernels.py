@@ -3,21 +3,23 @@
 How large the blocks of output rows are, which buffer a layer reuses, when a product runs as one BLAS
 call per output row, and that a float32 layer computes in float32 throughout: broken, each would still
 give the right numbers (only slower, larger, or rounded differently), so these tests watch the kernel's
-calls instead of its results. In every product of a layer, one output row costs the same number of
-multiply-adds, F * C*KH*KW * OW*N, and the same bytes per block row, C*KH*KW * OW*N * itemsize.
+calls (`recording.record`) instead of its results. In every product of a layer, one output row costs
+the same number of multiply-adds, F * C*KH*KW * OW*N, and the same bytes per block row,
+C*KH*KW * OW*N * itemsize.
 """
 import numpy as np
 import pytest
 
 from lib import convolutions
-from lib.convolutions import Conv2d
+from lib.convolutions import Conv2d, calculate_conv_output
 from lib.kernels import conv as conv_kernels
 from lib.kernels.conv import Scratch, im2col_matmul
 from lib.kernels.im2col import pad_batch_inner
+from recording import record
 
-# F = 2 filters over C*KH*KW = 3*2*2 = 12 window entries; 12 x 3 inputs give OH, OW = 11, 2 (OW < 3 rows)
 N, C, F, H, W, KERNEL = 4, 3, 2, 12, 3, (2, 2)
-OH, OW, K = 11, 2, 12
+OH, OW = calculate_conv_output((H, W), KERNEL, (1, 1), (0, 0))  # 11, 2: fewer columns than rows in a block
+K = C * KERNEL[0] * KERNEL[1]  # 12 window entries, more than the F = 2 filters
 ROW_MACS = F * K * OW * N  # multiply-adds of one output row, in each of the three products
 ROW_BYTES = K * OW * N * 4  # bytes of one output row of a float32 patch (or patch-gradient) block
 
@@ -31,47 +33,38 @@ def float32_layer():
     return layer, rng.standard_normal((N, C, H, W)).astype(np.float32)
 
 
-def record(monkeypatch, name, calls, keep, module=conv_kernels):
-    """Replace `module.<name>` by the same function that first appends `keep(*args)` to `calls`."""
-    function = getattr(module, name)
-
-    def recording(*args, **kwargs):
-        calls.append(keep(*args, **kwargs))
-        return function(*args, **kwargs)
-    monkeypatch.setattr(module, name, recording)
-
-
 @pytest.mark.parametrize("max_macs, by_row", [(ROW_MACS, True), (ROW_MACS - 1, False)])
-def test_every_product_runs_one_blas_call_per_output_row_while_a_rows_multiply_adds_fit(monkeypatch, max_macs,
-                                                                                        by_row):
+def test_every_product_runs_one_blas_call_per_output_row_while_the_multiply_adds_of_one_row_fit(
+        monkeypatch, max_macs, by_row):
     monkeypatch.setattr(conv_kernels, "ROW_PRODUCT_MAX_MACS", max_macs)
     stacks = []
-    record(monkeypatch, "_stack", stacks, keep=lambda matrix, out_h, by_row: (matrix.shape[1] // out_h, by_row))
+    record(monkeypatch, conv_kernels, "_stack", stacks,
+           keep=lambda a: (a["matrix"].shape[1] // a["out_h"], a["by_row"]))
     layer, x = float32_layer()
     layer.backward(np.ones(layer(x).shape, dtype=np.float32))  # forward, weight gradient, patch gradient
     layer.eval()(x)  # forward by blocks
-    assert len(stacks) == 2 * 4  # each product stacks both of its (K, P) operands
-    assert stacks == [(OW * N, by_row)] * 8
+    assert stacks == [(OW * N, by_row)] * 8  # each of the four products stacks both of its operands
 
 
 def test_an_evaluation_forward_copies_the_patches_a_block_of_as_many_rows_as_fit_at_a_time(monkeypatch):
     monkeypatch.setattr(conv_kernels, "BLOCK_BYTES", 4 * ROW_BYTES - 1)  # room for 3 output rows
-    blocks, buffers = [], []
-    record(monkeypatch, "im2col", blocks, keep=lambda xp, kernel, stride, out_hw, dtype, rows, out=None: rows)
-    record(monkeypatch, "im2col", buffers, keep=lambda *args: args[-1])
+    blocks = []
+    record(monkeypatch, conv_kernels, "im2col", blocks, keep=lambda a: (a["rows"], a["out"]))
     layer, x = float32_layer()
     layer.eval()(x)
-    assert blocks == [(first, min(first + 3, OH)) for first in range(0, OH, 3)]
-    assert all(buffer is buffers[0] for buffer in buffers)  # one buffer for every block
-    assert buffers[0].dtype == np.float32 and buffers[0].shape == (K * 3 * OW * N,)  # of one block's patches
+    assert [rows for rows, _ in blocks] == [(first, min(first + 3, OH)) for first in range(0, OH, 3)]
+    buffer = blocks[0][1]
+    assert all(out is buffer for _, out in blocks)  # one buffer for every block
+    assert buffer.dtype == np.float32 and buffer.shape == (K * 3 * OW * N,)  # of one block's patches
 
 
 def test_backward_builds_the_patch_gradient_a_block_of_as_many_rows_as_fit_at_a_time(monkeypatch):
     monkeypatch.setattr(conv_kernels, "BLOCK_BYTES", 4 * ROW_BYTES - 1)
     blocks, products = [], []
-    record(monkeypatch, "col2im_add", blocks,
-           keep=lambda grads, grad_xp, stride, first: (first, grads.shape, grads.dtype))
-    record(monkeypatch, "_matmul_by_rows", products, keep=lambda a, b, out_h, out: (a.dtype, b.dtype, out.dtype))
+    record(monkeypatch, conv_kernels, "col2im_add", blocks,
+           keep=lambda a: (a["first_row"], a["window_grads"].shape, a["window_grads"].dtype))
+    record(monkeypatch, conv_kernels, "_matmul_by_rows", products,
+           keep=lambda a: (a["a"].dtype, a["b"].dtype, a["out"].dtype))
     layer, x = float32_layer()
     layer.backward(np.ones(layer(x).shape, dtype=np.float32))
     rows = [min(3, OH - first) for first in range(0, OH, 3)]
@@ -83,13 +76,13 @@ def test_backward_builds_the_patch_gradient_a_block_of_as_many_rows_as_fit_at_a_
 def test_a_block_holds_at_least_one_row_and_at_most_every_row(monkeypatch, block_bytes, rows):
     monkeypatch.setattr(conv_kernels, "BLOCK_BYTES", block_bytes)
     blocks = []
-    record(monkeypatch, "col2im_add", blocks, keep=lambda grads, grad_xp, stride, first: grads.shape[3])
+    record(monkeypatch, conv_kernels, "col2im_add", blocks, keep=lambda a: a["window_grads"].shape[3])
     layer, x = float32_layer()
     layer.backward(np.ones(layer(x).shape, dtype=np.float32))
     assert blocks == rows
 
 
-def test_a_training_forward_keeps_its_patch_matrix_in_the_layers_scratch_buffer():
+def test_im2col_matmul_keeps_the_patch_matrix_of_a_training_forward_in_the_scratch_buffer():
     layer, x = float32_layer()
     weights = layer.W.data.reshape(F, K)
     scratch = Scratch()
@@ -116,7 +109,7 @@ def test_scratch_hands_out_its_buffer_again_while_it_is_large_enough_and_of_the_
 
 def test_the_weight_gradient_reuses_the_patch_matrix_of_a_training_forward(monkeypatch):
     rebuilt = []
-    record(monkeypatch, "im2col", rebuilt, keep=lambda xp, kernel, stride, out_hw, dtype: dtype, module=convolutions)
+    record(monkeypatch, convolutions, "im2col", rebuilt, keep=lambda a: a["dtype"])
     layer, x = float32_layer()
     grad = np.ones(layer(x).shape, dtype=np.float32)
     layer.backward(grad)

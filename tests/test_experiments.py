@@ -24,6 +24,7 @@ from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, Missin
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
 from lib.models import create_gap_cnn, save_model
+from recording import record
 
 SIZES = (500, 100, 100)  # train, validation, test
 
@@ -78,16 +79,13 @@ def test_load_mnist_data_subset_prints_and_truncates_all_six_arrays(fake_mnist, 
 
 def test_the_course_cnn_trains_with_the_sheets_recipe_in_the_dtype_and_display_asked_for(fake_mnist, monkeypatch,
                                                                                          capsys):
-    recipes, real_fit = [], experiments.fit
-
-    def recording_fit(model, lr, data, *rest):
-        recipes.append((lr,) + rest)
-        return real_fit(model, lr, data, *rest)
-    monkeypatch.setattr(experiments, "fit", recording_fit)
+    recipes = []
+    record(monkeypatch, experiments, "fit", recipes, keep=lambda arguments: {
+        name: arguments[name] for name in ("lr", "dtype", "num_epochs", "batch_size", "momentum", "progress")})
     x_train, x_val, y_train, y_val = fake_mnist
     model, _ = train_conv_model((x_train[:100], y_train[:100], x_val[:100], y_val[:100]), seed=0,
                                 dtype=np.float32, num_epochs=1, progress=True)
-    assert recipes == [(0.01, np.float32, 1, 50, 0.9, True)]  # lr, dtype, epochs, batch size, momentum, progress
+    assert recipes == [dict(lr=0.01, dtype=np.float32, num_epochs=1, batch_size=50, momentum=0.9, progress=True)]
     assert all(p.data.dtype == np.float32 for p in model.parameters())
     assert "\r  batch 2/2  loss " in capsys.readouterr().err  # 100 images, batches of 50
 

@@ -14,6 +14,7 @@ from layer_fixtures import png_size
 from lib import dataset_mnist
 from lib.plotting import figures
 from lib.plot_images import plot_data
+from recording import record
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -166,12 +167,7 @@ def test_a_failed_save_closes_the_figure(tmp_path, show_calls):
 def test_plot_mnist_prints_the_course_lines_and_saves_labelled_samples(tmp_path, monkeypatch, capsys, show_calls):
     monkeypatch.setattr(dataset_mnist, "_download", lambda url: pytest.fail("touched the network"))
     calls = []
-
-    def recording_plot_data(*args, **kwargs):
-        calls.append(kwargs)
-        plot_data(*args, **kwargs)
-
-    monkeypatch.setattr(plot_mnist, "plot_data", recording_plot_data)
+    record(monkeypatch, plot_mnist, "plot_data", calls, keep=dict)
     monkeypatch.chdir(tmp_path)
     plot_mnist.main([])
     out = capsys.readouterr().out.splitlines()

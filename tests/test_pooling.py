@@ -19,6 +19,7 @@ from lib.gradient_check import numerical_gradient, rel_error
 from lib.naive_layers import max_pool2d_backward_naive, max_pool2d_forward_naive
 from lib.network import Linear, Sequential
 from lib.pooling import AvgPool2d, BlurPool2d, GlobalAvgPool2d, MaxPool2d
+from recording import record
 
 MAX_CASES = load_cases("max_pool2d.npz")
 AVG_CASES = load_cases("avg_pool2d.npz")
@@ -165,21 +166,13 @@ def test_windows_that_tile_the_input_take_the_fast_path(kernel, stride, padding,
     assert pool_kernels.pool_tiles(shape, layer.kernel_size, layer.stride, layer.padding) is tiles
 
 
-def recorded(function, calls):
-    """`function`, appending its name to `calls` whenever it is called."""
-    def recording(*args, **kwargs):
-        calls.append(function.__name__)
-        return function(*args, **kwargs)
-    return recording
-
-
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
 @pytest.mark.parametrize("layer_args, tiles", [((2,), True), ((2, 1), False), ((2, 2, 1), False)])
 def test_windows_that_tile_the_input_are_read_and_written_through_a_reshape_of_it(monkeypatch, cls, layer_args,
                                                                                   tiles):
     general = []  # the general path's calls: the batch-innermost (padded) copy, col2im
     for name in ("pad_batch_inner", "col2im"):
-        monkeypatch.setattr(pool_kernels, name, recorded(getattr(pool_kernels, name), general))
+        record(monkeypatch, pool_kernels, name, general, keep=lambda arguments, name=name: name)
     layer = cls(*layer_args)
     layer.backward(np.ones(layer(np.zeros((2, 3, 4, 4))).shape))
     assert general == ([] if tiles else ["pad_batch_inner", "col2im"])
@@ -212,9 +205,13 @@ def test_output_and_gradient_keep_the_memory_layout_of_the_input(cls, padding):
     grad_x = layer.backward(np.ones(out.shape))
     assert out.transpose(1, 2, 3, 0).flags.c_contiguous  # (C, OH, OW, N) in memory, like x
     assert padding or grad_x.transpose(1, 2, 3, 0).flags.c_contiguous
-    plain = cls(2)
-    assert plain(np.zeros((2, 3, 4, 4))).flags.c_contiguous  # and plain (N, C, H, W) stays so,
-    assert plain.backward(np.ones((2, 3, 2, 2))).flags.c_contiguous  # its gradient too
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+def test_a_plain_input_gives_a_plain_output_and_gradient(cls):
+    layer = cls(2)
+    assert layer(np.zeros((2, 3, 4, 4))).flags.c_contiguous  # (N, C, H, W) in memory, like x
+    assert layer.backward(np.ones((2, 3, 2, 2))).flags.c_contiguous
 
 
 # ------------------------------------------------------------------ gradients, modes, dtypes
