@@ -17,6 +17,7 @@ from lib.pooling import GlobalAvgPool2d
 from lib.shifts import shift_images
 
 from exact_messages import exactly
+from recording import record
 
 SHIFTS = range(-4, 5)
 EXACT = 1e-12  # rounding only
@@ -523,17 +524,12 @@ def test_consistency_defaults_are_three_pixels_five_pairs_and_a_fixed_generator(
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 7, 40])
-def test_consistency_measures_every_image_once_per_pair_whatever_the_batch_size(batch_size):
-    seen = []
-
-    class Counting(PositionClassifier):
-        def forward(self, x):
-            seen.append(len(x))
-            return super().forward(x)
-
+def test_consistency_measures_every_image_once_per_pair_whatever_the_batch_size(monkeypatch, batch_size):
+    seen, model = [], PositionClassifier()
+    record(monkeypatch, model, "forward", seen, keep=lambda arguments: len(arguments["x"]))
     images = np.zeros((10, 1, 16, 16))
     images[:, 0, 8, 8] = 1.0
-    result = consistency(Counting(), images, max_shift=2, pairs=3, rng=np.random.default_rng(4), batch_size=batch_size)
+    result = consistency(model, images, max_shift=2, pairs=3, rng=np.random.default_rng(4), batch_size=batch_size)
     offsets = np.random.default_rng(4).integers(-2, 3, size=(3, 2, 10, 2))
     assert result == np.mean(offsets[:, 0, :, 0] == offsets[:, 1, :, 0])
     assert sum(seen) == 10 * 3 * 2 and max(seen) == min(batch_size, 10)

@@ -16,6 +16,7 @@ from lib.optimizers import SGD, Adam
 from lib.utilities import one_hot_encoding
 
 from exact_messages import exactly
+from recording import record
 
 
 def make_problem(n=60, seed=0):
@@ -359,15 +360,9 @@ def test_no_progress_line_unless_asked_or_on_a_terminal(capsys):
 
 
 def test_evaluate_runs_the_model_on_chunks_of_whole_batches(monkeypatch):
-    calls = []
-
-    class SizeRecorder(Linear):
-        def forward(self, x):
-            calls.append(len(x))
-            return super().forward(x)
-
+    calls, layer = [], Linear(4, 2)
+    record(monkeypatch, layer, "forward", calls, keep=lambda arguments: len(arguments["x"]))
     x, y = make_problem(n=60)
-    layer = SizeRecorder(4, 2)
     monkeypatch.setattr(model_evaluation, "EVAL_CHUNK_SIZE", 25)
     evaluate(x, y, layer, CrossEntropyLoss(), batch_size=10)
     assert calls == [20, 20, 20]  # 25 rounded down to whole batches of 10
