@@ -2,7 +2,18 @@
 
 Needs the CNN saved by run_conv_experiment.py (or --train-cnn to train it here). Writes
 results/validation_and_shifted_validation_data.png.
+"""
+import sys
 
+from lib.cli.errors import run_script
+from lib.cli.options import DTYPES, experiment_argument_parser, output_file
+from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
+                             run_shifted_conv_experiment)
+# BEGIN REFERENCE ONLY ################
+from lib.studies.equivariance_lab import run_equivariance_lab
+from lib.studies.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, with_course_models
+
+__doc__ += """
 --study trains the shift study's other models (a CNN with global average pooling, max- and blur-pooling
 CNNs, an MLP on re-centred digits, the MLP and the CNN trained with shifted copies; its MLP and CNN are
 the two just compared) and writes their accuracy on shifted digits to
@@ -12,47 +23,43 @@ layer's maps are from moving with the input (results/equivariance.csv and .png) 
 prediction survives two random shifts (results/consistency.csv), and draws the course CNN's feature
 maps, filters, confusion matrix and misclassified digits (results/*.png).
 """
-import sys
-
-from lib.cli.errors import run_script
-from lib.cli.options import DTYPES, experiment_argument_parser, output_file
-from lib.experiments import (MISSING_MODEL_MESSAGE, RESULTS_DIR, SHIFTED_SAMPLES_FILE, MissingModelError,
-                             compare_on_shifted_data, run_shifted_conv_experiment, write_accuracies)
-from lib.studies.equivariance_lab import run_equivariance_lab
-from lib.studies.shift_study import CSV_FILE, PLOT_FILE, report_shift_study, with_course_models
+# END REFERENCE ONLY ################
 
 
 def main():
-    parser = experiment_argument_parser(__doc__, show_help="Also show the study's and the lab's figures in windows.")
+    parser = experiment_argument_parser(__doc__, show_help="Also show the figures in windows.")
     parser.add_argument("--train-cnn", action="store_true",
                         help="Train (and save) the CNN now instead of loading the one run_conv_experiment.py saved.")
+    parser.add_argument("--json", type=output_file, default=None,
+                        help="Also write the four accuracies (and this command) to this JSON file.")
+    # BEGIN REFERENCE ONLY ################
     parser.add_argument("--study", action="store_true",
                         help="Afterwards run the shift study (trains nine models; several minutes).")
     parser.add_argument("--equivariance", action="store_true",
                         help="Afterwards run the equivariance lab on the course CNN and the study's models.")
-    parser.add_argument("--json", type=output_file, default=None,
-                        help="Also write the four accuracies (and this command) to this JSON file.")
+    # END REFERENCE ONLY ################
     args = parser.parse_args()
-    dtype, show = DTYPES[args.dtype], args.show or None
+    dtype = DTYPES[args.dtype]
+    goes_on = False  # whether the models compared here are studied further
+    # BEGIN REFERENCE ONLY ################
+    goes_on = args.study or args.equivariance
+    # END REFERENCE ONLY ################
 
     command = "python run_shifted_conv_experiment.py " + " ".join(sys.argv[1:])
     try:
-        if args.study or args.equivariance:  # they go on with the data and the two models trained here
-            comparison = compare_on_shifted_data(args.max_datapoints, seed=args.seed, dtype=dtype,
-                                                 train_cnn=args.train_cnn)
-            if args.json is not None:
-                write_accuracies(args.json, comparison.accuracies, command)
-        else:
-            run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype, train_cnn=args.train_cnn,
-                                        json_path=args.json, command=command)
+        comparison = run_shifted_conv_experiment(args.max_datapoints, seed=args.seed, dtype=dtype,
+                                                 train_cnn=args.train_cnn, json_path=args.json, command=command,
+                                                 return_comparison=goes_on)
     except MissingModelError as error:
         sys.exit(f"Error: no trained CNN at {error.path}. {MISSING_MODEL_MESSAGE} Run `python run_conv_experiment.py` "
                  "first, or add --train-cnn to train it here.")
     print(f"Saved the samples to {RESULTS_DIR / SHIFTED_SAMPLES_FILE}")
     if args.json is not None:
         print(f"Saved the accuracies to {args.json}")
-    if not (args.study or args.equivariance):
+    # BEGIN REFERENCE ONLY ################
+    if not goes_on:
         return
+    show = args.show or None
     # The study's "MLP" and "CNN" are the course's two models just compared (the same recipe), not second copies.
     models = with_course_models(comparison.mlp, comparison.cnn, comparison.data, seed=args.seed, dtype=dtype)
     x_val, y_val = comparison.data[2:]
@@ -62,6 +69,7 @@ def main():
     if args.equivariance:
         run_equivariance_lab(dict(CNN=models.pop("CNN"), **models), x_val, y_val, seed=args.seed, show=show)
         print(f"Saved the lab's CSVs and figures under {RESULTS_DIR}")
+    # END REFERENCE ONLY ################
 
 
 if __name__ == '__main__':

@@ -32,7 +32,7 @@ from lib.cli.allocator import keep_freed_memory
 from lib.convolutions import Conv2d, calculate_conv_output
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import predict
-from lib.models import create_conv_model
+from lib.experiments import create_conv_model
 from lib.naive_layers import conv2d_backward_naive, conv2d_forward_naive
 from lib.optimizers import SGD
 

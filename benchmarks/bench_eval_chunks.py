@@ -14,13 +14,13 @@ import time
 import numpy as np
 
 from benchmarks.common import load_average, make_parser
-from lib import model_evaluation, models
+from lib import experiments, model_evaluation, models
 from lib.cli.allocator import keep_freed_memory
 from lib.dataset_mnist import load_mnist_data
 from lib.losses import CrossEntropyLoss
 from lib.studies import strong_cnn
 
-MODELS = (("course CNN, float64", models.create_conv_model, np.float64, 50),
+MODELS = (("course CNN, float64", experiments.create_conv_model, np.float64, 50),
           ("max-pooling CNN, float64", models.create_maxpool_cnn, np.float64, 50),
           ("strong CNN, float32", strong_cnn.create_strong_cnn, np.float32, strong_cnn.BATCH_SIZE))
 

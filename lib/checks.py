@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -261,3 +261,34 @@ def check_backward_grad(module, grad, expected_shape) -> np.ndarray:
     if grad.shape != tuple(expected_shape):
         raise ValueError(f"{name}.backward expected grad of shape {tuple(expected_shape)}, got {grad.shape}")
     return grad
+
+
+def check_conv_arguments(input_shape, kernel_size, stride, padding) -> Tuple[List[int], ...]:
+    """The four arguments of the output-size formula as lists of Python ints, checked to describe a convolution.
+
+    Raises:
+        TypeError: if an argument is not a sequence or holds a non-integer.
+        ValueError: if the lengths differ, or, naming the dimension, if an input size is negative,
+            a kernel size or stride is <= 0, a padding is negative, or the kernel is larger than
+            the padded input.
+    """
+    args = {"input_shape": input_shape, "kernel_size": kernel_size, "stride": stride, "padding": padding}
+    values = {}
+    for name, seq in args.items():
+        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__len__"):
+            raise TypeError(f"{name} must be a list or tuple of ints, got {seq!r}")
+        values[name] = [check_int(v, f"{name}[{d}]") for d, v in enumerate(seq)]
+    lengths = {name: len(v) for name, v in values.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"input_shape, kernel_size, stride and padding must have the same length, got lengths "
+                         f"{lengths}")
+    for d, (i, k, s, p) in enumerate(zip(*values.values())):
+        for wrong, what, value in ((i < 0, "input_shape must be non-negative", i),
+                                   (k <= 0, "kernel_size must be positive", k),
+                                   (s <= 0, "stride must be positive", s), (p < 0, "padding must be non-negative", p)):
+            if wrong:
+                raise ValueError(f"{what}, got {value} in dimension {d}")
+        if k > i + 2 * p:
+            raise ValueError(f"kernel size {k} is larger than the padded input size {i + 2 * p} "
+                             f"(input {i} + 2 * padding {p}) in dimension {d}")
+    return tuple(values.values())

@@ -1,10 +1,9 @@
 """The course's two MNIST experiments: train the small CNN, then compare it with an MLP on shifted images.
 
-`run_conv_experiment` trains the course CNN (two strided 4x4 convolutions and a linear layer) and saves
-it; `run_shifted_conv_experiment` trains the course MLP, reloads that CNN and prints the accuracy of
-both on the validation images and on the same images moved 2 pixels right and down. The model
-builders live in `lib/models.py`, image shifting in `lib/shifts.py`, and the study that goes beyond
-the sheet (more shifts, more models) in `lib/studies/shift_study.py`.
+The course's file, solved: `create_conv_model`, the MLP part of `run_shifted_conv_experiment` and
+`shift_data` are the exercise's gaps (between `# START TODO` and `# END TODO`). `run_conv_experiment`
+trains the course CNN and saves it; `run_shifted_conv_experiment` trains the course MLP, reloads that CNN
+and prints the accuracy of both on the validation images and on them moved 2 pixels right and down.
 
 Random draws: the course's layers initialise from the global `np.random` stream and `train` shuffles
 with it, so a `seed` (when given) is set with `np.random.seed` right before the model is built.
@@ -22,43 +21,70 @@ from typing import Dict, NamedTuple, Optional, Tuple
 import numpy as np
 
 # The course's names, imported into this namespace as the course's file does (tests replace
-# `load_mnist_data` and `plot_data` here; the experiments look them up here on every call).
+# `load_mnist_data`, `plot_data`, `train`, ... here; the experiments look them up here on every call).
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
 from lib.dataset_mnist import load_mnist_data
 from lib.losses import CrossEntropyLoss
-from lib.model_evaluation import accuracy_on, evaluate
-from lib.model_training import BATCH_SIZE, MOMENTUM, NUM_EPOCHS, Results, fit, train
+from lib.model_evaluation import evaluate
+from lib.model_training import BATCH_SIZE, CONV_LR, MOMENTUM, NUM_EPOCHS, Results, fit, train
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.optimizers import SGD
 from lib.plot_images import plot_data
 
 from lib.checks import check_int, check_positive_int
-from lib.models import CONV_LR, MLP_LR, create_conv_model, create_mlp, flatten_images, rebuild_and_load, save_model
+from lib.model_files import rebuild_and_load, save_model
 from lib.plotting.curves import plot_training_results
 from lib.plotting.figures import default_png_path
-from lib.shifts import shift_images
 from lib.utilities import RESULTS_DIR, LibraryError, PathLike, atomic_write_text
 
 RESULTS_FILE = "conv_model.npz"  # the course's "conv_model.pkl", saved without pickle
 CURVES_FILE = "conv_learning_curves.png"
 SAMPLES_TITLE = "Validation and shifted validation data."
 SHIFTED_SAMPLES_FILE = default_png_path(SAMPLES_TITLE).name  # where plot_data saves the samples
-SHIFT = 2  # pixels, right and down, in the second experiment (the sheet's other numbers: NUM_EPOCHS, CONV_LR, ...)
+SHIFT = 2  # pixels, right and down, in the second experiment (the sheet's other numbers: lib.model_training)
 
 MISSING_MODEL_MESSAGE = "Run the first experiment before you run the second experiment."
 
 
 class MissingModelError(LibraryError, RuntimeError):
-    """The second experiment needs the CNN that the first one saves, and it is not there.
-
-    A `RuntimeError`, with the course's message, as the course raises it.
-    """
+    """The second experiment needs the CNN that the first one saves, and it is not there (a `RuntimeError`
+    with the course's message, as the course raises it)."""
 
     def __init__(self, path: Path):
         super().__init__(MISSING_MODEL_MESSAGE)
         self.path = path
+
+
+def create_conv_model() -> Module:
+    """Build the course's CNN: two 4x4 convolutions with stride 2 and padding 1, then a linear layer.
+
+    28x28 -> 14x14 (5 maps) -> 7x7 (10 maps) -> 490 features -> 10 scores.
+
+    Returns:
+        `Sequential(Conv2d(1, 5), ReLU, Conv2d(5, 10), ReLU, Flatten, Linear(490, 10))`, parameter shapes
+        (5, 1, 4, 4), (5, 1, 1), (10, 5, 4, 4), (10, 1, 1), (490, 10), (10,).
+    """
+    # the model's hyperparameters (the sheet's)
+    kernel_size = (4, 4)
+    stride = (2, 2)
+    padding = (1, 1)
+    n_filters_conv1 = 5
+    n_filters_conv2 = 10
+
+    # START TODO ################
+    # Build the 3-layer CNN as a Sequential: a convolution from the 1 input channel to n_filters_conv1 maps,
+    # ReLU, a convolution to n_filters_conv2 maps, ReLU, Flatten, and a linear layer to the 10 classes.
+    # Every convolution uses kernel_size, stride and padding; work out the linear layer's input size from
+    # calculate_conv_output (each convolution halves a 28x28 image).
+    model = Sequential(
+        Conv2d(1, n_filters_conv1, kernel_size, stride, padding), ReLU(),  # (N, 5, 14, 14)
+        Conv2d(n_filters_conv1, n_filters_conv2, kernel_size, stride, padding), ReLU(),  # (N, 10, 7, 7)
+        Flatten(),  # (N, 490)
+        Linear(n_filters_conv2 * 7 * 7, 10))  # (N, 10)
+    # END TODO ################
+    return model
 
 
 def load_mnist_data_subset(max_datapoints: int) -> Tuple[np.ndarray, ...]:
@@ -79,8 +105,7 @@ def train_conv_model(data: Tuple[np.ndarray, ...], seed: Optional[int] = None, d
                      num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None) -> Tuple[Module, Results]:
     """Seed (if asked), build and train the course CNN on `(x_train, y_train, x_val, y_val)`.
 
-    Returns:
-        `(model, results)`, results being `train`'s four curves.
+    Returns `(model, results)`, results being `train`'s four curves.
     """
     if seed is not None:
         np.random.seed(seed)
@@ -121,16 +146,13 @@ def run_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None,
 
 
 def load_conv_model(path: Optional[Path] = None) -> Module:
-    """Rebuild the course CNN and load the parameters the first experiment saved.
+    """Rebuild the course CNN and load the parameters the first experiment saved, in evaluation mode.
 
     Building the layers draws initial weights; the global random state is restored afterwards, so a
     reload leaves `np.random` exactly as the course's unpickling did.
 
     Args:
         path: the `.npz` file; default `RESULTS_DIR / RESULTS_FILE`.
-
-    Returns:
-        The CNN with the saved parameters, in evaluation mode.
 
     Raises:
         MissingModelError: (a RuntimeError) if the file does not exist.
@@ -139,6 +161,100 @@ def load_conv_model(path: Optional[Path] = None) -> Module:
     if not path.is_file():
         raise MissingModelError(path)
     return rebuild_and_load(create_conv_model, path)
+
+
+class ShiftedComparison(NamedTuple):
+    """The second experiment's accuracies {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted"}, its MLP
+    (of (N, 784) rows) and CNN, and the unshifted `(x_train, y_train, x_val, y_val)` they saw."""
+    accuracies: Dict[str, float]
+    mlp: Module
+    cnn: Module
+    data: Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def run_shifted_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
+                                train_cnn: bool = False, num_epochs: int = NUM_EPOCHS, progress: Optional[bool] = None,
+                                json_path: Optional[Path] = None, command: str = "",
+                                return_comparison: bool = False) -> Optional[ShiftedComparison]:
+    """The course's second experiment: MLP vs. CNN on validation images shifted 2 pixels right and down.
+
+    Plots 4 validation images above their shifted copies (`plot_data` saves them under results/), trains
+    the MLP on the unshifted data, reloads (or, with `train_cnn`, trains and saves) the CNN, and prints
+    the accuracy of both models on the validation images and on them shifted.
+
+    Args:
+        max_datapoints: training and validation images used.
+        seed: seed of the global random stream set before the MLP (and before a CNN trained here) is
+            built; None leaves the stream alone.
+        dtype: float dtype of a CNN trained here (the MLP and a loaded CNN compute in float64).
+        train_cnn: train the CNN now (as `run_conv_experiment` with the same arguments would) instead of
+            loading it.
+        num_epochs: passes over the training data for every model trained here.
+        progress: progress display inside each epoch of a CNN trained here (None: only on a terminal).
+        json_path: if given, also write the four accuracies and `command` to this JSON file (atomically).
+        command: the command line that ran the experiment, recorded in the JSON file.
+        return_comparison: return the accuracies, both models and the data (the shift study goes on with
+            them); by default None is returned, as in the course.
+
+    Returns:
+        None, or with `return_comparison` a `ShiftedComparison`.
+
+    Raises:
+        MissingModelError: (a RuntimeError) if the CNN is to be loaded and `results/conv_model.npz` does not
+            exist (checked before anything is trained).
+    """
+    loss_fn = CrossEntropyLoss()
+    if not train_cnn and not (RESULTS_DIR / RESULTS_FILE).is_file():  # fail now, not after the MLP's training
+        raise MissingModelError(RESULTS_DIR / RESULTS_FILE)
+
+    # load the data and shift the validation images
+    x_train, x_val, x_test, y_train, y_val, y_test = load_mnist_data_subset(max_datapoints)
+    shift = SHIFT
+    x_val_shifted = shift_data(x_val, shift)
+    plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True, title=SAMPLES_TITLE)
+
+    # the MLP's training hyperparameters (the sheet's; num_epochs is the argument, 10 by default)
+    batch_size = 50
+    learning_rate = 0.05
+    momentum = 0.9
+    linear_units = 30
+    if seed is not None:
+        np.random.seed(seed)
+    # START TODO ################
+    # Train a 2-layer MLP with these hyperparameters: a linear layer from the 28*28 pixels to linear_units,
+    # ReLU, and a linear layer to the 10 classes. An MLP takes every image as one row of 784 pixels: reshape
+    # the training, validation and shifted validation images into x_train_mlp, x_val_mlp, x_val_shifted_mlp.
+    # Train with SGD (learning_rate, momentum) on the unshifted training rows, and validate during training on
+    # the unshifted validation rows, to see that the model learns.
+    x_train_mlp = x_train.reshape(len(x_train), -1)  # (N, 784)
+    x_val_mlp = x_val.reshape(len(x_val), -1)
+    x_val_shifted_mlp = x_val_shifted.reshape(len(x_val_shifted), -1)
+    mlp_model = Sequential(Linear(28 * 28, linear_units), ReLU(), Linear(linear_units, 10))
+    optimizer = SGD(mlp_model.parameters(), lr=learning_rate, momentum=momentum)
+    train(mlp_model, loss_fn, optimizer, x_train_mlp, y_train, x_val_mlp, y_val, num_epochs, batch_size)
+    # END TODO ################
+
+    if train_cnn:
+        print("Train the convolutional model now.")
+        conv_model, _ = train_conv_model((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
+        save_model(conv_model, RESULTS_DIR / RESULTS_FILE)
+    else:
+        print("Reload convolutional model from disk.")
+        conv_model = load_conv_model()
+
+    accuracies = {}
+    for key, label, model, x in (
+            ("mlp_val", "Accuracy on data using an MLP", mlp_model, x_val_mlp),
+            ("mlp_val_shifted", "Accuracy on shifted data using an MLP", mlp_model, x_val_shifted_mlp),
+            ("cnn_val", "Accuracy on data using convolutional model", conv_model, x_val),
+            ("cnn_val_shifted", "Accuracy on shifted data using convolutional model", conv_model, x_val_shifted)):
+        accuracies[key] = evaluate(x, y_val, model, loss_fn, batch_size)[0]
+        print(f"{label}: ", accuracies[key])
+    if json_path is not None:
+        write_accuracies(json_path, accuracies, command)
+    if return_comparison:
+        return ShiftedComparison(accuracies, mlp_model, conv_model, (x_train, y_train, x_val, y_val))
+    return None
 
 
 def shift_data(original_data: np.ndarray, shift: int) -> np.ndarray:
@@ -160,110 +276,21 @@ def shift_data(original_data: np.ndarray, shift: int) -> np.ndarray:
         raise ValueError(f"x.shape should be (dataset_size, channel_size, width, height) but is {original_data.shape}")
     if check_int(shift, "shift") < 0:
         raise ValueError(f"shift must be >= 0 (pixels right and down), got {shift}")
-    return shift_images(original_data, int(shift), int(shift))
-
-
-class ShiftedComparison(NamedTuple):
-    """What the second experiment computed: its four accuracies, the two models and the data they saw.
-
-    `accuracies`: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted"}; `mlp`: the course MLP
-    (of (N, 784) rows); `cnn`: the course CNN; `data`: `(x_train, y_train, x_val, y_val)` with (N, 1, 28, 28)
-    images and (N, 10) one-hot labels, unshifted.
-    """
-    accuracies: Dict[str, float]
-    mlp: Module
-    cnn: Module
-    data: Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def compare_on_shifted_data(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
-                            train_cnn: bool = False, num_epochs: int = NUM_EPOCHS,
-                            progress: Optional[bool] = None) -> ShiftedComparison:
-    """The second experiment, returning its accuracies, models and data (`run_shifted_conv_experiment` prints them).
-
-    Plots 4 validation images above their shifted copies (`plot_data` saves them under results/),
-    trains the MLP on the unshifted data, reloads (or, with `train_cnn`, trains and saves) the CNN,
-    and prints the accuracy of both models on the validation images and on them shifted 2 pixels
-    right and down.
-
-    Args:
-        max_datapoints: training and validation images used.
-        seed: seed of the global random stream set before the MLP (and before a CNN trained here)
-            is built; None leaves the stream alone.
-        dtype: float dtype of the computation.
-        train_cnn: train the CNN now (as `run_conv_experiment` with the same arguments would) instead of loading it.
-        num_epochs: passes over the training data for every model trained here.
-        progress: progress display inside each epoch (None: only on a terminal).
-
-    Returns:
-        A `ShiftedComparison`: the four accuracies, the trained MLP and CNN, and the data (so that the
-        shift study can go on with them instead of loading and training them again).
-
-    Raises:
-        MissingModelError: (a RuntimeError) if the CNN is to be loaded and `results/conv_model.npz` does not exist.
-    """
-    model_path = RESULTS_DIR / RESULTS_FILE
-    if not train_cnn and not model_path.is_file():  # fail now, not after the MLP's training
-        raise MissingModelError(model_path)
-    x_train, x_val, _, y_train, y_val, _ = load_mnist_data_subset(max_datapoints)
-    x_val_shifted = shift_data(x_val, SHIFT)
-    plot_data(np.concatenate((x_val[:4], x_val_shifted[:4])), rows=2, cols=4, plot_border=True, title=SAMPLES_TITLE)
-
-    if seed is not None:
-        np.random.seed(seed)
-    mlp = create_mlp()
-    fit(mlp, MLP_LR, (flatten_images(x_train), y_train, flatten_images(x_val), y_val), dtype, num_epochs,
-        BATCH_SIZE, MOMENTUM, progress)
-    if train_cnn:
-        print("Train the convolutional model now.")
-        cnn, _ = train_conv_model((x_train, y_train, x_val, y_val), seed, dtype, num_epochs, progress)
-        save_model(cnn, model_path)
-    else:
-        print("Reload convolutional model from disk.")
-        cnn = load_conv_model(model_path)
-
-    accuracies = {}
-    for key, label, model, x in (
-            ("mlp_val", "Accuracy on data using an MLP", mlp, flatten_images(x_val)),
-            ("mlp_val_shifted", "Accuracy on shifted data using an MLP", mlp, flatten_images(x_val_shifted)),
-            ("cnn_val", "Accuracy on data using convolutional model", cnn, x_val),
-            ("cnn_val_shifted", "Accuracy on shifted data using convolutional model", cnn, x_val_shifted)):
-        accuracies[key] = accuracy_on(model, x, y_val, BATCH_SIZE)
-        print(f"{label}: ", accuracies[key])
-    return ShiftedComparison(accuracies, mlp, cnn, (x_train, y_train, x_val, y_val))
-
-
-def run_shifted_conv_experiment(max_datapoints: int = 10000, seed: Optional[int] = None, dtype=np.float64,
-                                train_cnn: bool = False, num_epochs: int = NUM_EPOCHS,
-                                progress: Optional[bool] = None, json_path: Optional[Path] = None,
-                                command: str = "") -> None:
-    """The course's second experiment: MLP vs. CNN on validation images shifted 2 pixels right and down.
-
-    Runs `compare_on_shifted_data` (see there for the other arguments) and, as in the course, returns None.
-
-    Args:
-        json_path: if given, also write the four accuracies and `command` to this JSON file (atomically).
-        command: the command line that ran the experiment, recorded in the JSON file.
-
-    Raises:
-        MissingModelError: (a RuntimeError) if the CNN is to be loaded and the first experiment has not saved it.
-    """
-    accuracies = compare_on_shifted_data(max_datapoints, seed, dtype, train_cnn, num_epochs, progress).accuracies
-    if json_path is not None:
-        write_accuracies(json_path, accuracies, command)
+    shift = int(shift)
+    # START TODO ################
+    # Move the content of every image `shift` pixels to the right and `shift` pixels down: the rows and columns
+    # that become free are zeros, what moves past the border is lost, and the shape stays the same.
+    # Leave original_data itself unchanged. Hint: np.pad and slicing.
+    height, width = original_data.shape[2:]
+    padded = np.pad(original_data, ((0, 0), (0, 0), (shift, 0), (shift, 0)))  # zeros above and to the left
+    shifted_data = padded[:, :, :height, :width]
+    # END TODO ################
+    return shifted_data
 
 
 def write_accuracies(path: PathLike, accuracies: Dict[str, float], command: str) -> Path:
-    """Write the four accuracies and the command line that measured them to a JSON file, atomically.
-
-    Args:
-        path: destination (`--json` of run_shifted_conv_experiment.py); its parent directories are created.
-        accuracies: {"mlp_val", "mlp_val_shifted", "cnn_val", "cnn_val_shifted"}: accuracies in [0, 1].
-        command: the command line, stored under "command".
-
-    Returns:
-        The destination as a Path.
-    """
+    """Write the four accuracies (`ShiftedComparison.accuracies`) and the command line that measured them to a
+    JSON file, atomically (parent folders are created); return the destination as a Path."""
     return atomic_write_text(path, json.dumps(dict(accuracies, command=command), indent=2) + "\n")
 
 

@@ -22,6 +22,8 @@ Results = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 NUM_EPOCHS = 10
 BATCH_SIZE = 50
 MOMENTUM = 0.9
+CONV_LR = 0.01  # the learning rates the sheet trains each model with (SGD, momentum 0.9): the CNN's
+MLP_LR = 0.05  # and the MLP's
 
 
 def train(model: Module, loss_fn: Module, optimizer, x_train: np.ndarray, y_train: np.ndarray,

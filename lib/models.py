@@ -1,20 +1,13 @@
-"""Model builders and model files: the course's CNN and MLP, the study's GAP CNN, save and load.
+"""Model builders beyond the course's own: the course MLP as a builder, the study's GAP, max- and blur-pooling CNNs.
 
+The course's CNN is the course's gap `lib.experiments.create_conv_model`; the MLP the course trains inside
+`run_shifted_conv_experiment` is `create_mlp` here, for the studies (a test checks that the two agree).
 The builders draw initial weights from the global `np.random` stream in layer order, as the course's
 layers do, so `np.random.seed(s)` right before a builder fixes the model.
-
-A model file is an `.npz` of named arrays, written atomically and read with `allow_pickle=False`.
-Each array is named after the layer that owns it, `<position>.<layer class>.<name>` (for example
-`0.Conv2d.conv_filter`, `4.BatchNorm2d.running_mean`; nested containers add their own position), and
-holds a parameter or a buffer (state that is not trained but must be kept, such as batch
-normalization's running statistics). Loading checks that the file describes the same layers with the
-same shapes and names the first layer that does not fit.
 """
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Sequence
 
 import numpy as np
 
@@ -24,38 +17,9 @@ from lib.convolutions import Conv2d, Flatten
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.pooling import BlurPool2d, GlobalAvgPool2d, MaxPool2d
-from lib.utilities import ArrayFileError, load_arrays, save_arrays
 
 LINEAR_UNITS = 30  # hidden units of the course's MLP
-CONV_LR = 0.01  # the learning rates the sheet trains each model with (SGD, momentum 0.9)
-MLP_LR = 0.05
 GAP_CHANNELS = (16, 32, 64)
-LEGACY_KEY = re.compile(r"^\d{2}_")  # array names of model files written before they were named by layer
-RETRAIN = "delete it and train the model again"
-
-
-class ModelFileError(ArrayFileError):
-    """A model file that cannot be loaded into the model: unreadable, or written for another architecture.
-
-    The message names the file, the layer and what differs, and suggests training the model again.
-    """
-
-
-def create_conv_model() -> Module:
-    """Build the course's CNN: two 4x4 convolutions with stride 2 and padding 1, then a linear layer.
-
-    28x28 -> 14x14 (5 maps) -> 7x7 (10 maps) -> 490 features -> 10 scores.
-
-    Returns:
-        `Sequential(Conv2d(1, 5), ReLU, Conv2d(5, 10), ReLU, Flatten, Linear(490, 10))`, parameter shapes
-        (5, 1, 4, 4), (5, 1, 1), (10, 5, 4, 4), (10, 1, 1), (490, 10), (10,).
-    """
-    kernel, stride, padding = (4, 4), (2, 2), (1, 1)
-    return Sequential(
-        Conv2d(1, 5, kernel, stride, padding), ReLU(),  # (N, 5, 14, 14)
-        Conv2d(5, 10, kernel, stride, padding), ReLU(),  # (N, 10, 7, 7)
-        Flatten(),  # (N, 490)
-        Linear(10 * 7 * 7, 10))  # (N, 10)
 
 
 def create_mlp(linear_units: int = LINEAR_UNITS) -> Module:
@@ -129,107 +93,3 @@ def flatten_images(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-def named_layers(model: Module, prefix: str = "") -> Iterator[Tuple[str, Module]]:
-    """Every layer of `model` with its name `<position>.<class>`, descending into `Sequential` containers."""
-    if not isinstance(model, Sequential):
-        yield prefix + type(model).__name__, model
-        return
-    for position, module in enumerate(model.modules):
-        if isinstance(module, Sequential):
-            yield from named_layers(module, f"{prefix}{position}.")
-        else:
-            yield f"{prefix}{position}.{type(module).__name__}", module
-
-
-def _array_names(layer: Module) -> List[str]:
-    """Unique names of a layer's parameters, then buffers: their own names, `param<i>` for an unnamed
-    parameter, and `<name>_<i>` (i = position in the layer) for a repeated one (a user module with two
-    `Linear`s inside has two parameters named "W")."""
-    names = [p.name or f"param{i}" for i, p in enumerate(layer.parameters())] + [n for n, _ in layer.buffers()]
-    seen = set()
-    for i, name in enumerate(names):
-        if name in seen:
-            names[i] = f"{name}_{i}"
-        seen.add(names[i])
-    return names
-
-
-def model_arrays(model: Module) -> Dict[str, np.ndarray]:
-    """The arrays a model file holds: every parameter and every buffer, named `<layer>.<name>`."""
-    arrays = {}
-    for layer_name, layer in named_layers(model):
-        values = [p.data for p in layer.parameters()] + [array for _, array in layer.buffers()]
-        arrays.update((f"{layer_name}.{name}", value) for name, value in zip(_array_names(layer), values))
-    return arrays
-
-
-def save_model(model: Module, path) -> Path:
-    """Save the model's parameters and buffers to an `.npz` file (atomic, no pickle); return the path."""
-    return save_arrays(path, model_arrays(model))
-
-
-def load_model(model: Module, path) -> Module:
-    """Load a file written by `save_model` into `model`, which must have the same architecture.
-
-    Parameters are replaced by the saved arrays (their gradients reset to zeros); buffers are copied
-    into the layer's own arrays. Files of the earlier format (parameters only, `00_conv_filter`,
-    `01_conv_bias`, ... in model order) are read by position.
-
-    Raises:
-        FileNotFoundError: if `path` does not exist.
-        ModelFileError (a ValueError): if the file is not a readable `.npz`, or holds other layers, arrays
-            of other shapes, or arrays that are not real floating-point numbers; the message names the file
-            and the first layer that does not fit.
-    """
-    try:
-        saved = load_arrays(path)
-    except ArrayFileError as error:
-        raise ModelFileError(f"{error}: {RETRAIN}") from None
-    expected = model_arrays(model)
-    if saved and all(LEGACY_KEY.match(key) for key in saved):  # written before arrays were named by layer
-        saved = dict(zip(expected, (saved[key] for key in sorted(saved))))
-    _check_model_file(path, saved, expected)
-    for layer_name, layer in named_layers(model):
-        names = iter(_array_names(layer))
-        for p, name in zip(layer.parameters(), names):
-            p.data = saved[f"{layer_name}.{name}"]
-            p.grad = np.zeros_like(p.data)
-        for (_, array), name in zip(layer.buffers(), names):
-            array[...] = saved[f"{layer_name}.{name}"]
-    return model
-
-
-def _check_model_file(path, saved: Dict[str, np.ndarray], expected: Dict[str, np.ndarray]) -> None:
-    """Raise ModelFileError naming the first layer whose arrays in the file differ from the model's."""
-    missing = [key for key in expected if key not in saved]
-    unexpected = [key for key in saved if key not in expected]
-    if missing or unexpected:
-        where = f"layer {missing[0].rsplit('.', 1)[0]} has no saved {missing[0].rsplit('.', 1)[1]!r}" if missing \
-            else f"the file has {unexpected[0]!r}, which the model lacks"
-        raise ModelFileError(f"{path} was saved from another architecture: {where} "
-                             f"(missing {missing}, unexpected {unexpected}); {RETRAIN}")
-    for key, array in expected.items():
-        layer, name = key.rsplit(".", 1)
-        if saved[key].shape != array.shape:
-            raise ModelFileError(f"{name!r} of layer {layer} in {path} has shape {saved[key].shape}, "
-                                 f"the model expects {array.shape}; {RETRAIN}")
-        if saved[key].dtype.kind != "f":
-            raise ModelFileError(f"{name!r} of layer {layer} in {path} holds {saved[key].dtype} values, "
-                                 f"the model expects floating-point numbers; {RETRAIN}")
-
-
-def rebuild_and_load(build: Callable[[], Module], path) -> Module:
-    """Build a model with `build()` and load the file `path` into it, in evaluation mode.
-
-    Building the layers draws initial weights from the global random stream; its state is restored
-    afterwards, so loading a saved model leaves `np.random` exactly as it was (as unpickling did).
-
-    Raises:
-        FileNotFoundError, ValueError: as `load_model`.
-    """
-    state = np.random.get_state()
-    try:
-        model = build()
-    finally:
-        np.random.set_state(state)
-    return load_model(model, path).eval()

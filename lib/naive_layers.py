@@ -2,9 +2,10 @@
 
 Each function loops over the output rows and columns only (at most two nested loops) and broadcasts
 over the batch and the channels, in float64, with `np.pad` for the padding. They are the readable
-reference: `lib.convolutions.Conv2d` and `lib.pooling.MaxPool2d` compute the same values many
-times faster (lib/kernels/ says how), and the tests check them against these functions and
-against PyTorch.
+reference: the convolution's are the course's own code in `lib/convolutions.py` (the exercise's gap and
+the provided backward), run without the fast path; `lib.convolutions.Conv2d` and `lib.pooling.MaxPool2d`
+compute the same values many times faster (lib/kernels/ says how), and the tests check them against
+these functions and against PyTorch.
 
 Shape letters: N = batch size, C = input channels, F = output channels (filters), H, W = input
 height and width, KH, KW = kernel height and width, SH, SW = strides, PH, PW = paddings,
@@ -17,7 +18,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from lib.checks import check_feature_maps
-from lib.convolutions import calculate_conv_output
+from lib.convolutions import Conv2d, calculate_conv_output
 
 Pair = Tuple[int, int]
 
@@ -34,12 +35,32 @@ def _window(i: int, j: int, kernel_size: Pair, stride: Pair) -> Tuple[slice, sli
     return slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
 
 
+def _course_layer(w: np.ndarray, b: Optional[np.ndarray], stride: Pair, padding: Pair) -> Conv2d:
+    """A Conv2d with filters w and bias b (zeros for None) that runs the course's code (`fast_path` off).
+
+    Building the layer draws its initial filters from the global random stream; the stream's state is
+    restored, so that these functions leave `np.random` alone.
+    """
+    w = np.asarray(w, dtype=np.float64)
+    f, c, kh, kw = w.shape
+    state = np.random.get_state()
+    try:
+        layer = Conv2d(c, f, (kh, kw), stride, padding)
+    finally:
+        np.random.set_state(state)
+    layer.fast_path = False
+    layer.W.data = w
+    if b is not None:
+        layer.b.data = np.asarray(b, dtype=np.float64).reshape(f, 1, 1)
+    return layer
+
+
 def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray],
                          stride: Pair, padding: Pair) -> np.ndarray:
-    """Cross-correlation (no kernel flip) plus bias, one output position at a time.
+    """Cross-correlation (no kernel flip) plus bias, one output position at a time: the course's `Conv2d.forward`.
 
     `out[n, f, i, j] = b[f] + sum_{c, u, v} w[f, c, u, v] * xp[n, c, i*SH + u, j*SW + v]`, xp = x
-    zero-padded.
+    zero-padded; the exercise's gap in `lib/convolutions.py` computes it.
 
     Args:
         x: (N, C, H, W) input.
@@ -54,25 +75,13 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray],
     Raises:
         ValueError: if x is not 4-D, has not C channels, or the kernel does not fit the padded input.
     """
-    x = check_feature_maps(x, "conv2d_forward_naive", w.shape[1])
-    f, _, kh, kw = w.shape
-    xp = _pad(x, padding)  # (N, C, HP, WP)
-    oh, ow = calculate_conv_output(x.shape[2:], (kh, kw), stride, padding)
-    bias = np.zeros(f) if b is None else np.asarray(b, dtype=np.float64).reshape(f)
-    out = np.empty((x.shape[0], f, oh, ow))
-    # Loop over the output rows and columns; each step handles every image and every filter at once.
-    for i in range(oh):
-        for j in range(ow):
-            rows, cols = _window(i, j, (kh, kw), stride)
-            patch = xp[:, :, rows, cols]  # (N, C, KH, KW): the window of every image
-            # The dot product of every window with every filter: sum over C, KH and KW.
-            out[:, :, i, j] = np.tensordot(patch, w, axes=([1, 2, 3], [1, 2, 3])) + bias  # (N, F)
-    return out
+    x = check_feature_maps(x, "conv2d_forward_naive", np.shape(w)[1])
+    return _course_layer(w, b, stride, padding).forward(np.asarray(x, dtype=np.float64))
 
 
 def conv2d_backward_naive(x: np.ndarray, w: np.ndarray, grad: np.ndarray, stride: Pair,
                           padding: Pair) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of the loss w.r.t. x, w and b, one output position at a time.
+    """Gradients of the loss w.r.t. x, w and b, one output position at a time: the course's `Conv2d.backward`.
 
     Output (i, j) read the window xp[:, :, rows, cols]: its gradient `grad[:, :, i, j]` flows to
     the filters through that window and to the window through the filters. Overlapping windows
@@ -91,22 +100,11 @@ def conv2d_backward_naive(x: np.ndarray, w: np.ndarray, grad: np.ndarray, stride
     Raises:
         ValueError: if x is not 4-D or has not C channels.
     """
-    x = check_feature_maps(x, "conv2d_backward_naive", w.shape[1])
-    f, _, kh, kw = w.shape
-    xp = _pad(x, padding)  # (N, C, HP, WP)
-    grad = np.asarray(grad, dtype=np.float64)
-    grad_xp = np.zeros_like(xp)  # gradient w.r.t. the padded input
-    grad_w = np.zeros(w.shape)
-    _, _, oh, ow = grad.shape
-    for i in range(oh):
-        for j in range(ow):
-            rows, cols = _window(i, j, (kh, kw), stride)
-            g = grad[:, :, i, j]  # (N, F)
-            grad_w += np.tensordot(g, xp[:, :, rows, cols], axes=([0], [0]))  # sum over N: (F, C, KH, KW)
-            grad_xp[:, :, rows, cols] += np.tensordot(g, w, axes=([1], [0]))  # sum over F: (N, C, KH, KW)
-    grad_b = grad.sum(axis=(0, 2, 3)).reshape(f, 1, 1)  # the bias is added at every output position
-    (ph, pw), (h, wd) = padding, x.shape[2:]
-    return grad_xp[:, :, ph:ph + h, pw:pw + wd], grad_w, grad_b  # drop the padding's gradient
+    x = check_feature_maps(x, "conv2d_backward_naive", np.shape(w)[1])
+    layer = _course_layer(w, None, stride, padding)
+    layer.forward(np.asarray(x, dtype=np.float64))
+    dx = layer.backward(np.asarray(grad, dtype=np.float64))
+    return dx, layer.W.grad, layer.b.grad
 
 
 def max_pool2d_forward_naive(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair) -> np.ndarray:

@@ -27,9 +27,9 @@ from lib.convolutions import Conv2d, calculate_conv_output
 from lib.cross_correlation_1d import format_number, product_terms, solve_pen_and_paper
 from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, TRAIN_IMAGES
 from lib.equivariance.measure import EXACT, SWEEP_SHIFTS as EQ_SHIFTS, receptive_fields
-from lib.experiments import SHIFT, read_accuracies
+from lib.experiments import SHIFT, create_conv_model, read_accuracies
 from lib.model_training import NUM_EPOCHS
-from lib.models import LINEAR_UNITS, create_conv_model
+from lib.models import LINEAR_UNITS
 from lib.studies import equivariance_lab as lab, shift_study as study
 from lib.utilities import RESULTS_DIR, atomic_write_text
 

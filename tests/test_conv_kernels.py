@@ -10,7 +10,7 @@ C*KH*KW * OW*N * itemsize.
 import numpy as np
 import pytest
 
-from lib import convolutions
+from lib.kernels import conv_layer
 from lib.convolutions import Conv2d, calculate_conv_output
 from lib.kernels import conv as conv_kernels
 from lib.kernels.conv import Scratch, im2col_matmul
@@ -109,7 +109,7 @@ def test_scratch_hands_out_its_buffer_again_while_it_is_large_enough_and_of_the_
 
 def test_the_weight_gradient_reuses_the_patch_matrix_of_a_training_forward(monkeypatch):
     rebuilt = []
-    record(monkeypatch, convolutions, "im2col", rebuilt, keep=lambda a: a["dtype"])
+    record(monkeypatch, conv_layer, "im2col", rebuilt, keep=lambda a: a["dtype"])
     layer, x = float32_layer()
     grad = np.ones(layer(x).shape, dtype=np.float32)
     layer.backward(grad)

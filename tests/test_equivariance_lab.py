@@ -17,7 +17,8 @@ from lib.convolutions import Flatten
 from lib.plotting.lab import CONFUSION_FILE, FEATURE_MAPS_FILE, FILTERS_FILE, MISCLASSIFIED_FILE
 from lib.studies.equivariance_lab import (CONSISTENCY_COLUMNS, FIGURES, format_error, read_consistency_csv,
                                           read_equivariance_csv, run_equivariance_lab, summarize_equivariance)
-from lib.models import create_conv_model, create_mlp
+from lib.experiments import create_conv_model
+from lib.models import create_mlp
 from lib.network import Linear, Sequential
 from lib.utilities import one_hot_encoding
 

@@ -17,13 +17,14 @@ from exact_messages import exactly
 from layer_fixtures import synthetic_digits
 from lib import experiments
 from lib.studies import shift_study
-from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, MissingModelError, compare_on_shifted_data,
+from lib.experiments import (MISSING_MODEL_MESSAGE, SHIFTED_SAMPLES_FILE, MissingModelError,
                              create_conv_model, load_conv_model, load_mnist_data_subset, run_conv_experiment,
                              read_accuracies, run_shifted_conv_experiment, shift_data, train_conv_model,
                              write_accuracies)
 from lib.losses import CrossEntropyLoss
 from lib.model_evaluation import evaluate
-from lib.models import create_gap_cnn, save_model
+from lib.model_files import save_model
+from lib.models import create_gap_cnn
 from recording import record
 
 SIZES = (500, 100, 100)  # train, validation, test
@@ -237,8 +238,8 @@ def test_read_accuracies_gives_back_what_write_accuracies_wrote(tmp_path):
     assert read_accuracies(path) == dict(accuracies, command="python run_shifted_conv_experiment.py -x")
 
 
-def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained_cnn):
-    comparison = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False)
+def test_the_second_experiment_returns_the_four_accuracies_when_asked(fake_mnist, trained_cnn):
+    comparison = run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, return_comparison=True)
     accuracies = comparison.accuracies
     assert sorted(accuracies) == ["cnn_val", "cnn_val_shifted", "mlp_val", "mlp_val_shifted"]
     assert all(0 <= value <= 1 for value in accuracies.values())
@@ -251,10 +252,12 @@ def test_compare_on_shifted_data_returns_the_four_accuracies(fake_mnist, trained
 
 
 def test_train_cnn_trains_and_saves_the_model_the_first_experiment_would(fake_mnist, capsys):
-    comparison = compare_on_shifted_data(100, seed=0, dtype=np.float32, train_cnn=True, num_epochs=1, progress=True)
+    comparison = run_shifted_conv_experiment(100, seed=0, dtype=np.float32, train_cnn=True, num_epochs=1, progress=True,
+                                             return_comparison=True)
     out, err = capsys.readouterr()
     assert "Train the convolutional model now." in out.splitlines()  # the whole line
-    assert err.count("\r  batch 2/2  loss ") == 2  # the MLP's epoch, then the CNN's: both show the display asked for
+    # the CNN's epoch shows the display asked for; the MLP's is the course's train call, shown only on a terminal
+    assert err.count("\r  batch 2/2  loss ") == 1
     assert all(p.data.dtype == np.float32 for p in comparison.cnn.parameters())
     first = run_conv_experiment(100, seed=0, dtype=np.float32, num_epochs=1, progress=False)
     assert comparison.accuracies["cnn_val"] == first[3][-1]
@@ -295,7 +298,7 @@ def test_the_study_writes_a_csv_with_every_model_and_shift_and_a_plot(fake_mnist
 
 def test_the_studys_mlp_is_the_course_mlp_the_comparison_trained(fake_mnist, trained_cnn):
     """Why the study may reuse the comparison's MLP: trained on its own, it ends with the very same weights."""
-    comparison = compare_on_shifted_data(100, seed=0, num_epochs=1, progress=False)
+    comparison = run_shifted_conv_experiment(100, seed=0, num_epochs=1, progress=False, return_comparison=True)
     alone = shift_study.train_study_models(comparison.data, seed=0, num_epochs=1, progress=False, names=["MLP"])
     reused = shift_study.with_course_models(comparison.mlp, comparison.cnn, comparison.data, seed=0, num_epochs=1,
                                             progress=False)
@@ -324,7 +327,7 @@ def test_the_script_runs_the_study_and_the_lab_on_the_course_cnn(fake_mnist, tra
     from lib.studies import equivariance_lab
     monkeypatch.setattr(script, "run_equivariance_lab",
                         functools.partial(equivariance_lab.run_equivariance_lab, sweep_images=2))
-    for name, module in (("compare_on_shifted_data", experiments), ("with_course_models", shift_study)):
+    for name, module in (("run_shifted_conv_experiment", experiments), ("with_course_models", shift_study)):
         # one epoch per model: this checks the wiring, not the accuracies
         monkeypatch.setattr(script, name, functools.partial(getattr(module, name), num_epochs=1))
     monkeypatch.setattr(sys, "argv", ["run_shifted_conv_experiment.py", "--max_datapoints", "100", "--study",
@@ -366,7 +369,8 @@ def _shifted_by_hand(x, shift):
 
 
 def test_each_accuracy_is_measured_on_its_own_images_with_its_own_model(fake_mnist, trained_cnn, capsys):
-    comparison = compare_on_shifted_data(300, seed=0, num_epochs=6, progress=False)  # an MLP that has learned
+    comparison = run_shifted_conv_experiment(300, seed=0, num_epochs=6, progress=False,  # an MLP that has learned
+                                             return_comparison=True)
     x_val, y_val = fake_mnist[1][:300], fake_mnist[3][:300]
     shifted = _shifted_by_hand(x_val, 2)
     for saved, loaded in zip(load_conv_model().parameters(), comparison.cnn.parameters()):
@@ -391,29 +395,35 @@ def test_each_accuracy_is_measured_on_its_own_images_with_its_own_model(fake_mni
 
 def test_the_json_file_holds_the_accuracies_the_comparison_measures(fake_mnist, trained_cnn):
     run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, json_path=Path("acc.json"), command="c")
-    again = compare_on_shifted_data(300, seed=0, num_epochs=2, progress=False)  # the same seed: the same models
+    again = run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, return_comparison=True)  # the same seed: the same models
     assert json.loads(Path("acc.json").read_text()) == dict(again.accuracies, command="c")
     x_val, y_val = fake_mnist[1][:300], fake_mnist[3][:300]
     assert again.accuracies["cnn_val_shifted"] == _accuracy_by_hand(again.cnn, _shifted_by_hand(x_val, 2), y_val)
 
 
-def test_the_second_experiment_passes_its_arguments_on_and_writes_what_the_comparison_returned(monkeypatch, tmp_path):
-    calls = []
-    accuracies = {"mlp_val": 0.25, "mlp_val_shifted": 0.125, "cnn_val": 0.75, "cnn_val_shifted": 0.5}
+def test_the_second_experiment_passes_its_arguments_on_and_writes_what_it_measured(fake_mnist, monkeypatch, tmp_path):
+    """seed, dtype, num_epochs and progress reach the CNN trained here; the MLP gets the sheet's recipe and num_epochs."""
+    cnn_calls, mlp_calls = [], []
+    real_train_conv_model, real_train = experiments.train_conv_model, experiments.train
 
-    def comparison(*args):
-        calls.append(args)
-        return experiments.ShiftedComparison(dict(accuracies), None, None, ())
+    def train_conv_model(data, *args):
+        cnn_calls.append(args)
+        return real_train_conv_model(data, *args)
 
-    monkeypatch.setattr(experiments, "compare_on_shifted_data", comparison)
-    assert run_shifted_conv_experiment() is None
-    assert calls == [(10000, None, np.float64, False, experiments.NUM_EPOCHS, None)]  # the course's defaults
-    run_shifted_conv_experiment(300, 4, np.float32, True, 3, False, json_path=tmp_path / "a.json")
-    assert calls[1] == (300, 4, np.float32, True, 3, False)
-    assert read_accuracies(tmp_path / "a.json") == dict(accuracies, command="")
-    run_shifted_conv_experiment(300, progress=True, json_path=tmp_path / "b.json", command="python x.py")
-    assert calls[2][-1] is True
-    assert read_accuracies(tmp_path / "b.json") == dict(accuracies, command="python x.py")
+    def train(model, loss_fn, optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size, **kwargs):
+        mlp_calls.append((num_epochs, batch_size, optimizer.lr, optimizer.momentum, kwargs))
+        return real_train(model, loss_fn, optimizer, x_train, y_train, x_val, y_val, num_epochs, batch_size, **kwargs)
+
+    monkeypatch.setattr(experiments, "train_conv_model", train_conv_model)
+    monkeypatch.setattr(experiments, "train", train)
+    assert run_shifted_conv_experiment(100, 4, np.float32, True, 2, False, json_path=tmp_path / "a.json") is None
+    assert cnn_calls == [(4, np.float32, 2, False)] and mlp_calls == [(2, 50, 0.05, 0.9, {})]
+    comparison = run_shifted_conv_experiment(100, 4, np.float32, True, 2, False, return_comparison=True)
+    assert read_accuracies(tmp_path / "a.json") == dict(comparison.accuracies, command="")  # the same seed
+    assert all(p.data.dtype == np.float32 for p in comparison.cnn.parameters())
+    run_shifted_conv_experiment(100, num_epochs=1, json_path=tmp_path / "b.json", command="python x.py")
+    assert mlp_calls[-1][0] == 1 and len(cnn_calls) == 2  # loads the CNN saved above
+    assert read_accuracies(tmp_path / "b.json")["command"] == "python x.py"
 
 
 def test_the_json_file_is_indented_by_two_and_ends_with_a_newline(tmp_path):
@@ -424,10 +434,10 @@ def test_the_json_file_is_indented_by_two_and_ends_with_a_newline(tmp_path):
 
 def test_the_comparison_defaults_to_10000_images_and_loading_the_cnn(fake_mnist, capsys):
     with pytest.raises(MissingModelError):  # the default loads the CNN, which the first experiment has not saved
-        compare_on_shifted_data()
+        run_shifted_conv_experiment()
     assert capsys.readouterr().out == ""  # it fails before loading the data
     save_model(create_conv_model(), Path("results", "conv_model.npz"))
-    compare_on_shifted_data(num_epochs=1, progress=False)
+    run_shifted_conv_experiment(num_epochs=1, progress=False)
     out = capsys.readouterr().out
     assert out.startswith("Training set size will be reduced to 10000\n")
     assert "Reload convolutional model from disk." in out.splitlines()
@@ -439,12 +449,12 @@ def test_load_conv_model_names_the_missing_file(tmp_path):
     assert error.value.path == tmp_path / "none.npz"
 
 
-def test_the_comparison_trains_the_mlp_in_the_dtype_and_with_the_progress_display_asked_for(fake_mnist, capsys):
-    save_model(create_conv_model(), Path("results", "conv_model.npz"))
-    comparison = compare_on_shifted_data(100, seed=0, dtype=np.float32, num_epochs=1, progress=True)
-    assert all(p.data.dtype == np.float32 for p in comparison.mlp.parameters())
+def test_the_second_experiment_trains_a_cnn_in_the_dtype_and_with_the_progress_display_asked_for(fake_mnist, capsys):
+    comparison = run_shifted_conv_experiment(100, seed=0, dtype=np.float32, train_cnn=True, num_epochs=1,
+                                             progress=True, return_comparison=True)
+    assert all(p.data.dtype == np.float32 for p in comparison.cnn.parameters())
     assert "\r  batch 2/2  loss " in capsys.readouterr().err  # 100 images, batches of 50
-    compare_on_shifted_data(100, seed=0, num_epochs=1, progress=False)
+    run_shifted_conv_experiment(100, seed=0, train_cnn=True, num_epochs=1, progress=False)
     assert capsys.readouterr().err == ""
 
 

@@ -1,12 +1,12 @@
-"""Specification of lib.models: the builders' architectures and model files (named arrays, buffers, clear errors)."""
+"""Specification of lib.models and lib.model_files: the builders' architectures and model files (named arrays, buffers, clear errors)."""
 import numpy as np
 import pytest
 
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
-from lib.models import (ModelFileError, create_blurpool_cnn, create_conv_model, create_gap_cnn,
-                        create_maxblurpool_cnn, create_maxpool_cnn, load_model, model_arrays, named_layers,
-                        save_model)
+from lib.experiments import create_conv_model
+from lib.model_files import ModelFileError, load_model, model_arrays, named_layers, save_model
+from lib.models import create_blurpool_cnn, create_gap_cnn, create_maxblurpool_cnn, create_maxpool_cnn
 from lib.network import Linear, Sequential
 from lib.network_base import Module
 from lib.normalization import BatchNorm2d

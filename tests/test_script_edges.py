@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.models import create_conv_model, save_model
+from lib.experiments import create_conv_model
+from lib.model_files import save_model
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["--max_datapoints", "100"]

@@ -28,10 +28,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from lib.convolutions import Flatten
+from lib.experiments import create_conv_model
 from lib.model_evaluation import accuracy_on
-from lib.model_training import BATCH_SIZE, MOMENTUM, NUM_EPOCHS, fit
-from lib.models import (CONV_LR, GAP_CHANNELS, MLP_LR, create_blurpool_cnn, create_conv_model, create_gap_cnn,
-                        create_maxblurpool_cnn, create_maxpool_cnn, create_mlp)
+from lib.model_training import BATCH_SIZE, CONV_LR, MLP_LR, MOMENTUM, NUM_EPOCHS, fit
+from lib.models import (GAP_CHANNELS, create_blurpool_cnn, create_gap_cnn, create_maxblurpool_cnn, create_maxpool_cnn,
+                        create_mlp)
 from lib.network import Sequential
 from lib.network_base import Module
 from lib.plotting.curves import plot_lines

@@ -48,7 +48,7 @@ from lib.convolutions import Conv2d, Flatten
 from lib.dataset_mnist import IMAGE_SIDE, NUM_CLASSES, NUM_TRAIN, load_mnist_data
 from lib.model_evaluation import accuracy_on
 from lib.model_training import Results, fit
-from lib.models import rebuild_and_load, save_model
+from lib.model_files import rebuild_and_load, save_model
 from lib.network import Linear, Sequential
 from lib.network_base import Module, Parameter
 from lib.normalization import BatchNorm2d
