@@ -115,7 +115,7 @@ def dot_product_single_filter_with_batches(X: np.ndarray, F: np.ndarray, index: 
     """
     X, F = np.asarray(X), np.asarray(F)
     index = _check_window(X, F, index, 4, 3)
-    result = np.zeros((len(X)))
+    result = np.zeros(len(X))  # (B,)
 
     # START TODO ################
     # The same dot product as above for every image of the batch at once: one number per image.

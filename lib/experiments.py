@@ -76,8 +76,8 @@ def create_conv_model() -> Module:
     # START TODO ################
     # Build the 3-layer CNN as a Sequential: a convolution from the 1 input channel to n_filters_conv1 maps,
     # ReLU, a convolution to n_filters_conv2 maps, ReLU, Flatten, and a linear layer to the 10 classes.
-    # Every convolution uses kernel_size, stride and padding; work out the linear layer's input size from
-    # calculate_conv_output (each convolution halves a 28x28 image).
+    # Every convolution uses kernel_size, stride and padding; work out the linear layer's input size (each of
+    # these convolutions halves the height and width of a 28x28 image).
     model = Sequential(
         Conv2d(1, n_filters_conv1, kernel_size, stride, padding), ReLU(),  # (N, 5, 14, 14)
         Conv2d(n_filters_conv1, n_filters_conv2, kernel_size, stride, padding), ReLU(),  # (N, 10, 7, 7)

@@ -91,5 +91,3 @@ def flatten_images(x: np.ndarray) -> np.ndarray:
     """(N, C, H, W) images as the (N, C*H*W) rows an MLP takes (a view where possible)."""
     x = np.asarray(x)
     return x.reshape(len(x), -1)
-
-

@@ -119,8 +119,9 @@ def test_course_fixtures_replay_the_course_random_draws():
 
 @pytest.mark.parametrize("position, name", list(enumerate(["conv", "conv_stride", "conv_pad", "conv_stride_pad"])))
 def test_course_named_fixtures_hold_the_course_forward_outputs(position, name):
-    """The course's own test loads tests/<name>.npy; they must equal the layer's output on the course's input."""
-    stored = np.load(FIXTURE_DIR / (name + ".npy"), allow_pickle=False)
+    """The course's own test loads <name>.npy next to it (tests/handout/ here, tests/ in the handout); each must
+    equal the layer's output on the course's input."""
+    stored = np.load(FIXTURE_DIR / "handout" / (name + ".npy"), allow_pickle=False)
     _, arrays = FIXTURES[position]
     np.testing.assert_array_equal(stored, arrays["out"])
     np.random.seed(9001)

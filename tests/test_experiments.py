@@ -395,14 +395,15 @@ def test_each_accuracy_is_measured_on_its_own_images_with_its_own_model(fake_mni
 
 def test_the_json_file_holds_the_accuracies_the_comparison_measures(fake_mnist, trained_cnn):
     run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, json_path=Path("acc.json"), command="c")
-    again = run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, return_comparison=True)  # the same seed: the same models
+    # the same seed: the same models
+    again = run_shifted_conv_experiment(300, seed=0, num_epochs=2, progress=False, return_comparison=True)
     assert json.loads(Path("acc.json").read_text()) == dict(again.accuracies, command="c")
     x_val, y_val = fake_mnist[1][:300], fake_mnist[3][:300]
     assert again.accuracies["cnn_val_shifted"] == _accuracy_by_hand(again.cnn, _shifted_by_hand(x_val, 2), y_val)
 
 
 def test_the_second_experiment_passes_its_arguments_on_and_writes_what_it_measured(fake_mnist, monkeypatch, tmp_path):
-    """seed, dtype, num_epochs and progress reach the CNN trained here; the MLP gets the sheet's recipe and num_epochs."""
+    """seed, dtype, num_epochs and progress reach the CNN trained here; the MLP gets the sheet's recipe, num_epochs."""
     cnn_calls, mlp_calls = [], []
     real_train_conv_model, real_train = experiments.train_conv_model, experiments.train
 

@@ -1,4 +1,5 @@
-"""Specification of lib.models and lib.model_files: the builders' architectures and model files (named arrays, buffers, clear errors)."""
+"""Specification of lib.models and lib.model_files: the builders' architectures and model files (named arrays,
+buffers, clear errors)."""
 import numpy as np
 import pytest
 

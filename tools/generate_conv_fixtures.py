@@ -13,8 +13,9 @@ The first four configurations are the course's: after `np.random.seed(9001)`,
 `x = np.random.rand(2, 3, 11, 11)`, then four Conv2d(3, 10, (3, 3)) built in the order plain,
 stride (2, 2), padding (1, 1), stride + padding, whose filters are drawn from the global stream in
 that order, exactly as `lib.convolutions.Conv2d.__init__` draws them; their bias is zero.
-Their forward outputs are also written in the course's own file layout, `tests/conv.npy`,
-`tests/conv_stride.npy`, `tests/conv_pad.npy` and `tests/conv_stride_pad.npy` ((2, 10, OH, OW)
+Their forward outputs are also written in the course's own file layout, `conv.npy`,
+`conv_stride.npy`, `conv_pad.npy` and `conv_stride_pad.npy` next to the handout's `test_conv_layer.py`
+(`tests/handout/`) ((2, 10, OH, OW)
 float64 each), which the course's `test_conv_layer.py` loads from the directory it lives in.
 """
 import sys
@@ -111,7 +112,8 @@ def main() -> None:
         if len(course_outputs) < len(COURSE_FILE_NAMES):  # the course's configurations come first
             course_outputs.append(arrays["out"])
     for name, out in zip(COURSE_FILE_NAMES, course_outputs):
-        atomic_write(OUT_DIR / (name + ".npy"), lambda handle, out=out: np.save(handle, out, allow_pickle=False))
+        atomic_write(OUT_DIR / "handout" / (name + ".npy"),
+                     lambda handle, out=out: np.save(handle, out, allow_pickle=False))
     save_arrays(FIXTURE_FILE, fixtures)
     print(f"wrote {index + 1} configurations to {FIXTURE_FILE.relative_to(REPO_ROOT)} with torch {torch.__version__}",
           file=sys.stderr)
