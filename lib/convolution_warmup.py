@@ -26,11 +26,11 @@ def pad_array(X: np.ndarray, pad: Tuple[int, int]) -> np.ndarray:
     Example: X of shape (1, 2, 3, 3) with pad (2, 1) gives shape (1, 2, 7, 5).
 
     Args:
-        X: (..., H, W) array with at least two axes.
+        X: (N, C, H, W) array (this solution pads the last two axes of any array with at least two).
         pad: (pad_h, pad_w) non-negative ints, the zeros added on both sides of H and of W.
 
     Returns:
-        (..., H + 2 pad_h, W + 2 pad_w) array of X's dtype.
+        (N, C, H + 2 pad_h, W + 2 pad_w) array of X's dtype.
 
     Raises:
         ValueError: if X has fewer than two axes or pad is not two non-negative ints.
@@ -42,8 +42,8 @@ def pad_array(X: np.ndarray, pad: Tuple[int, int]) -> np.ndarray:
     pad = check_int_pair(pad, "pad", minimum=0, allow_int=False)
 
     # START TODO ################
-    # Add pad[0] rows of zeros above and below every image (the next-to-last axis) and pad[1] columns of
-    # zeros left and right of it (the last axis); leave every other axis as it is. np.pad helps.
+    # Add pad[0] rows of zeros above and below every image (axis H) and pad[1] columns of zeros left and
+    # right of it (axis W); leave the batch and channel axes as they are. np.pad helps.
     pad_h, pad_w = pad
     result = np.pad(X, [(0, 0)] * (X.ndim - 2) + [(pad_h, pad_h), (pad_w, pad_w)])
     # END TODO ################
@@ -88,6 +88,7 @@ def dot_product_single_filter(X: np.ndarray, F: np.ndarray, index: Tuple[int, in
     """
     X, F = np.asarray(X), np.asarray(F)
     index = _check_window(X, F, index, 3, 3)
+    result = 0
 
     # START TODO ################
     # Take the window of X that has the filter's height and width and its top-left corner at `index`

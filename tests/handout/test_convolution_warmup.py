@@ -67,29 +67,16 @@ def test_course_pad_array_pads_height_by_2_and_width_by_1():
 
 
 @PAD
-def test_pad_array_of_a_2d_array():
-    padded = pad_array(np.array([[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]), (1, 2))
-    expected = np.array([[0, 0, 0, 0, 0, 0, 0],
-                         [0, 0, 0.5, 1.5, 2.5, 0, 0],
-                         [0, 0, 3.5, 4.5, 5.5, 0, 0],
-                         [0, 0, 0, 0, 0, 0, 0]])
-    assert np.shape(padded) == (4, 7), (
-        f"pad_array pads the last two axes of an array with any number of axes: a (2, 3) array with pad (1, 2) "
-        f"becomes (4, 7), got {np.shape(padded)}")
-    np.testing.assert_array_equal(padded, expected, err_msg="pad_array of a 2-D array with pad (1, 2)")
-
-
-@PAD
-def test_pad_array_of_a_3d_array_pads_only_its_last_two_axes():
-    x = np.random.default_rng(0).random((2, 3, 4))
+def test_pad_array_of_a_batch_of_non_square_images_pads_only_height_and_width():
+    x = np.random.default_rng(0).random((2, 3, 4, 5))
     padded = pad_array(x, (2, 1))
-    assert np.shape(padded) == (2, 7, 6), (
-        f"pad_array pads only the last two axes (height, width), whatever the number of axes: a (2, 3, 4) array "
-        f"with pad (2, 1) becomes (2, 7, 6), got {np.shape(padded)}")
-    np.testing.assert_array_equal(padded[:, 2:5, 1:5], x,
+    assert np.shape(padded) == (2, 3, 8, 7), (
+        f"pad_array pads only the last two axes (height by pad[0], width by pad[1]): a (2, 3, 4, 5) array with "
+        f"pad (2, 1) becomes (2, 3, 8, 7), got {np.shape(padded)}")
+    np.testing.assert_array_equal(padded[:, :, 2:6, 1:6], x,
                                   err_msg="the input must sit in the middle, unchanged (float values kept as they are)")
-    border = np.ones((2, 7, 6), dtype=bool)
-    border[:, 2:5, 1:5] = False
+    border = np.ones((2, 3, 8, 7), dtype=bool)
+    border[:, :, 2:6, 1:6] = False
     assert np.all(padded[border] == 0), "everything around the input must be zeros"
 
 

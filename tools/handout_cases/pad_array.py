@@ -1,13 +1,19 @@
 """Student solutions and mistakes for `pad_array(X, pad)`: zero padding of the last two axes of X, symmetrically.
 
-X is an ndarray with at least two axes and `pad` a pair `(pad_h, pad_w)` of non-negative ints
-(checked before the gap); the gap defines `result`, of X's dtype and shape
-`(..., H + 2 pad_h, W + 2 pad_w)`, and the code after it returns it. Written for this catalogue, in
+X is an (N, C, H, W) array, as the course's template says (the reference pads any array with at least
+two axes, which the handout's tests do not ask for), and `pad` a pair `(pad_h, pad_w)` of non-negative
+ints (checked before the gap); the gap defines `result`, of X's dtype and shape
+`(N, C, H + 2 pad_h, W + 2 pad_w)`, and the code after it returns it. `four_axes_np_pad` is written for
+four axes only, as students do. Written for this catalogue, in
 the styles students use (np.pad, slicing into zeros, concatenating zero blocks, a loop over rows).
 """
 GAP = "pad_array"
 
 SOLUTIONS = {
+    "four_axes_np_pad": '''\
+pad_h, pad_w = pad
+result = np.pad(X, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)), mode="constant")
+''',
     "np_pad": '''\
 result = np.pad(X, [(0, 0)] * (X.ndim - 2) + [(pad[0], pad[0]), (pad[1], pad[1])])
 ''',

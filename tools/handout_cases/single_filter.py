@@ -1,13 +1,19 @@
 """Student solutions and mistakes for `dot_product_single_filter(X, F, index)`: one filter at one window of one image.
 
 X is (C, H, W), F is (C, KH, KW) and `index` = (i, j) puts the window inside X (checked before the
-gap); the gap defines `result`, the scalar sum of `X[:, i:i+KH, j:j+KW] * F`, and the code after it
-returns it. Written for this catalogue, in the styles students use (slice and sum, three loops,
-np.tensordot, np.einsum, a flat dot product).
+gap, which then sets `result = 0`, as one version of the course's template does); the gap defines
+`result`, the scalar sum of `X[:, i:i+KH, j:j+KW] * F`, and the code after it returns it. Written for
+this catalogue, in the styles students use (slice and sum, three loops, np.tensordot, np.einsum, a flat
+dot product, accumulating into the given zero).
 """
 GAP = "single_filter"
 
 SOLUTIONS = {
+    "accumulates_into_the_given_zero": '''\
+kh, kw = F.shape[1:]
+for c in range(len(F)):
+    result += np.sum(X[c, index[0]:index[0] + kh, index[1]:index[1] + kw] * F[c])
+''',
     "slice_sum": '''\
 i, j = index
 kh, kw = F.shape[1:]
