@@ -1,8 +1,9 @@
 """Specification of `python -m tools.make_handout`: the student repository generated from the reference.
 
-The transformation and the import closure are checked on small texts and a small synthetic reference
-(tmp_path); one real build of this repository, shared by a module-scoped fixture, checks what students
-get: it imports, every gap raises NotImplementedError, PEP 8 holds and the scripts stop in one line.
+The transformation, the gap functions of `tools.gaps` (the same marker parser) and the import closure are
+checked on small texts and a small synthetic reference (tmp_path); one real build of this repository, shared
+by a module-scoped fixture, checks what students get: it imports, every gap raises NotImplementedError,
+PEP 8 holds and the scripts stop in one line.
 """
 import json
 import os
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from tools import make_handout
 from tools.autograde import load_workflow, main as autograde_main, parse_yaml
-from tools.make_handout import (GAPS, GRADED_PARTS, Gap, HandoutError, UsageError, build_handout, find_gaps,
-                                gap_notes, plan_handout, strip_text)
+from tools.gaps import GapError, empty_gap, fill_gap, gap_solution
+from tools.generated_files import handout_setup_cfg, render_workflow
+from tools.graded_parts import GAPS, GRADED_PARTS
+from tools.make_handout import COURSE_MODULES, ROOT_SCRIPTS, UsageError, build_handout, gap_notes, plan_handout
+from tools.markers import Gap, HandoutError, find_gaps, strip_text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 START, END = "# START TODO ################", "# END TODO ################"
@@ -164,6 +167,42 @@ def test_malformed_markers_are_errors_naming_file_and_line(text, match):
         strip_text(text, "m.py")
 
 
+# ------------------------------------------------------------------ one function's gap (tools.gaps, the same parser)
+
+ENDS_THE_FUNCTION = source(f"""
+    class Shape:
+        def area(self, w, h):
+            \"\"\"Docs that show a marker: {START}\"\"\"
+            {START}
+            # Return the product.
+            return w * h
+            {END}
+
+        def unused(self):
+            return "{END}"
+    """)
+
+
+def test_gap_solution_and_fill_gap_keep_the_markers_and_the_hint_and_ignore_markers_in_strings():
+    solution = "result = w * h  # the solution's own comment\n# a comment of the solution\n"
+    assert gap_solution(GAP_SOURCE, "area") == solution
+    assert gap_solution(ENDS_THE_FUNCTION, "Shape.area") == "return w * h\n"  # END after the last statement
+    filled = fill_gap(ENDS_THE_FUNCTION, "Shape.area", "\n    return h * w\n")
+    assert filled == ENDS_THE_FUNCTION.replace("        return w * h\n", "        return h * w\n")
+    assert empty_gap(GAP_SOURCE, "area") == strip_text(GAP_SOURCE)  # the handout's gap, as make_handout writes it
+
+
+@pytest.mark.parametrize("text, function, match", [
+    (GAP_SOURCE, "volume", r"^no volume in the file$"),
+    (ENDS_THE_FUNCTION, "Shape.unused", r"^Shape\.unused must hold exactly one START TODO marker, found 0$"),
+    (f"def f():\n    {START}\n    x = 1\n", "f", r"^m\.py:2: START TODO without END TODO$"),
+    ("def f():\n    #START TODO\n    x = 1\n", "f", r"^m\.py:2: malformed marker"),
+])
+def test_a_function_without_one_well_formed_gap_is_a_gap_error(text, function, match):
+    with pytest.raises(GapError, match=match):
+        fill_gap(text, function, "pass", "m.py")
+
+
 # ------------------------------------------------------------------ a synthetic reference
 
 SCRIPT_TEXT = source(f"""
@@ -189,7 +228,7 @@ def write(root: Path, rel: str, text: str, mode: int = 0o644) -> None:
 
 def make_reference(root: Path, test_bodies=None) -> Path:
     """A small reference: the 13 course modules (one gap, one region), helpers, scripts, tests, data."""
-    for rel in make_handout.COURSE_MODULES:
+    for rel in COURSE_MODULES:
         write(root, rel, f'"""{rel}."""\n')
     write(root, "lib/convolutions.py", source(f"""
         \"\"\"Convolutions.\"\"\"
@@ -219,7 +258,7 @@ def make_reference(root: Path, test_bodies=None) -> Path:
     write(root, "lib/unused.py", "")
     write(root, "lib/cli/__init__.py", "")
     write(root, "lib/cli/errors.py", "import lib.network\n")
-    for script in make_handout.ROOT_SCRIPTS:
+    for script in ROOT_SCRIPTS:
         write(root, script, SCRIPT_TEXT)
     write(root, "tests/handout/__init__.py", "")
     write(root, "tests/handout/conftest.py", "def pytest_configure(config):\n    pass\n")
@@ -263,7 +302,7 @@ def tree(folder: Path) -> dict:
 def test_the_handout_ships_the_import_closure_of_the_course_modules_and_scripts_and_nothing_else(reference, tmp_path):
     written = build_handout(reference, tmp_path / "out")
     lib_files = sorted(rel for rel in written if rel.startswith("lib/"))
-    assert lib_files == sorted(list(make_handout.COURSE_MODULES) + [
+    assert lib_files == sorted(list(COURSE_MODULES) + [
         "lib/checks.py", "lib/cli/__init__.py", "lib/cli/errors.py", "lib/helpers/__init__.py",
         "lib/helpers/deep.py", "lib/helpers/sub.py"])  # not kernels/, studies/ (dropped regions) or unused.py
     assert written == sorted(written) and set(written) == set(tree(tmp_path / "out"))
@@ -276,7 +315,7 @@ def test_the_handout_transforms_modules_and_scripts_and_copies_the_rest(referenc
     assert "raise NotImplementedError" in convolutions and "zip(i, k, s, p)" not in convolutions
     assert "# (I + 2P - K) // S + 1 per dimension." in convolutions and "REFERENCE ONLY" not in convolutions
     assert "lib.studies" not in files["run_simple_conv.py"][0].decode()
-    assert set(make_handout.ROOT_SCRIPTS) <= set(files)
+    assert set(ROOT_SCRIPTS) <= set(files)
     assert "tests/conftest.py" in files and "tests/__init__.py" not in files and "tests/conv.npy" in files
     assert not any("__pycache__" in rel or rel.startswith("tests/handout") for rel in files)
     assert "tests/test_reference_only.py" not in files and "tools/make_handout.py" not in files
@@ -292,7 +331,7 @@ def test_setup_cfg_keeps_only_the_sections_students_need(reference, tmp_path):
     build_handout(reference, tmp_path / "out")
     expected = "[pycodestyle]\nmax-line-length = 120\nexclude = .git\n\n[tool:pytest]\ntestpaths = tests\n"
     assert (tmp_path / "out/setup.cfg").read_text() == expected
-    assert make_handout.handout_setup_cfg(None) == "[pycodestyle]\nmax-line-length = 120\n"
+    assert handout_setup_cfg(None) == "[pycodestyle]\nmax-line-length = 120\n"
 
 
 def test_the_student_files_gitignore_feedback_and_readme(reference, tmp_path):
@@ -409,7 +448,7 @@ def test_graded_parts_are_the_sheets_and_cover_every_gap_once():
 
 
 def test_the_workflow_has_one_command_grader_step_per_part_then_the_reporter(tmp_path):
-    text = make_handout.render_workflow()
+    text = render_workflow()
     steps = parse_yaml(text)["jobs"]["run-autograding-tests"]["steps"]
     assert [step["uses"] for step in steps[:2]] == ["actions/checkout@v4", "actions/setup-python@v5"]
     graders, reporter = steps[2:-1], steps[-1]

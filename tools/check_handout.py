@@ -33,9 +33,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
-from tools import make_handout
 from tools.gaps import GAPS, empty_gap, fill_gap, gap_solution
+from tools.graded_parts import GRADED_PARTS
 from tools.leaks import find_leaks, gaps_not_empty
+from tools.make_handout import build_handout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HANDOUT_TESTS = Path("tests") / "handout"
@@ -63,7 +64,7 @@ class Outcome(NamedTuple):
 
 def part_test_files(gap: str) -> List[str]:
     """The test files of the graded part that grades `gap`, as the handout has them (tests/<name>)."""
-    for part in make_handout.GRADED_PARTS:
+    for part in GRADED_PARTS:
         if gap in part.gaps:
             return list(part.test_files)
     raise KeyError(f"no graded part grades the gap {gap!r}")
@@ -90,7 +91,7 @@ def solve(handout: Path, reference: Path) -> None:
         reference_text = (reference / file).read_text(encoding="utf-8")
         for gap in GAPS.values():
             if gap.file == file:
-                text = fill_gap(text, gap.function, gap_solution(reference_text, gap.function))
+                text = fill_gap(text, gap.function, gap_solution(reference_text, gap.function, file), file)
         (handout / file).write_text(text, encoding="utf-8")
 
 
@@ -132,8 +133,8 @@ class Workers:
                 gap = GAPS[case.gap]
                 path = copy / gap.file
                 original = path.read_text(encoding="utf-8")
-                changed = empty_gap(original, gap.function) if case.code is None else \
-                    fill_gap(original, gap.function, case.code)
+                changed = empty_gap(original, gap.function, gap.file) if case.code is None else \
+                    fill_gap(original, gap.function, case.code, gap.file)
                 path.write_text(changed, encoding="utf-8")
             try:
                 only = case.gap if case.kind in ("solution", "mistake") else None  # one gap out: all the tests
@@ -180,8 +181,8 @@ def check(jobs: int, only: Sequence[str], keep: Optional[Path]) -> bool:
         for folder in (handout, again):
             if folder.exists():
                 shutil.rmtree(str(folder))
-        written = make_handout.build_handout(REPO_ROOT, handout)
-        make_handout.build_handout(REPO_ROOT, again)
+        written = build_handout(REPO_ROOT, handout)
+        build_handout(REPO_ROOT, again)
         differing = differing_files(handout, again)
         print(f"(g) two builds: {'byte-identical' if not differing else 'DIFFER: ' + ', '.join(differing)} "
               f"({len(written)} files)")

@@ -11,7 +11,8 @@ import ast
 from pathlib import Path
 from typing import List
 
-from tools.gaps import GAPS, NOT_IMPLEMENTED, GapError, gap_solution
+from tools.gaps import GAPS, GapError, gap_solution
+from tools.markers import NOT_IMPLEMENTED
 
 # Modules of the reference that compute what a gap asks for; a handout neither ships nor imports them.
 FORBIDDEN_MODULES = ("lib.kernels", "lib.naive_layers", "lib.shifts", "lib.models", "lib.studies",
@@ -70,7 +71,7 @@ def gaps_not_empty(root: Path) -> List[str]:
     problems = []
     for name, gap in GAPS.items():
         try:
-            body = gap_solution((root / gap.file).read_text(encoding="utf-8"), gap.function)
+            body = gap_solution((root / gap.file).read_text(encoding="utf-8"), gap.function, gap.file)
         except (OSError, GapError) as error:
             problems.append(f"{gap.file}: gap {name}: {error}")
             continue
