@@ -491,6 +491,51 @@ def test_the_input_gradient_has_the_result_dtype_of_grad_x_and_w():
     assert layer32.backward(grad.astype(np.float32)).dtype == np.float32
 
 
+# ------------------------------------------------------------------ the course's code (fast_path off)
+def course_layer(c, f, kernel, stride, padding, seed=0):
+    """make_layer's layer running the course's forward and backward."""
+    layer = make_layer(c, f, kernel, stride, padding, seed)
+    layer.fast_path = False
+    return layer
+
+
+def test_the_course_backward_checks_its_gradient_exactly():
+    layer = course_layer(1, 2, (3, 3), (1, 1), (0, 0))
+    with pytest.raises(RuntimeError, match=exactly("Conv2d.backward called before forward")):
+        layer.backward(np.ones((1, 2, 2, 2)))
+    layer(np.ones((1, 1, 4, 4)))
+    for shape in [(1, 2, 2), (1, 3, 2, 2), (2, 2, 2, 2)]:  # 3-D with the right N and F; wrong F; wrong N
+        with pytest.raises(ValueError, match=exactly(f"Conv2d.backward expected grad of shape (1, 2, OH, OW), "
+                                                     f"got {shape}")):
+            layer.backward(np.ones(shape))
+
+
+def test_the_course_backward_accumulates_and_backward_params_runs_it():
+    x = np.random.default_rng(21).standard_normal((2, 2, 5, 5))
+    layer, params_only = course_layer(2, 3, (3, 3), (2, 2), (1, 1)), course_layer(2, 3, (3, 3), (2, 2), (1, 1))
+    grad = np.random.default_rng(22).standard_normal(layer(x).shape)
+    params_only(x)
+    layer.backward(grad)
+    params_only.backward_params(grad)
+    np.testing.assert_array_equal(params_only.W.grad, layer.W.grad)
+    np.testing.assert_array_equal(params_only.b.grad, layer.b.grad)
+    w_grad, b_grad = layer.W.grad.copy(), layer.b.grad.copy()
+    layer.backward(grad)
+    np.testing.assert_allclose(layer.W.grad, 2 * w_grad, rtol=1e-14)
+    np.testing.assert_allclose(layer.b.grad, 2 * b_grad, rtol=1e-14)
+
+
+@pytest.mark.parametrize("float64", [None, "grad", "x", "W"])
+def test_the_course_backward_gives_the_input_gradient_the_result_dtype_of_grad_x_and_w(float64):
+    layer = course_layer(2, 3, (2, 2), (1, 1), (1, 0))
+    if float64 != "W":
+        layer.to(np.float32)
+    x = np.random.default_rng(23).standard_normal((2, 2, 4, 4)).astype(np.float64 if float64 == "x" else np.float32)
+    out = layer(x)
+    dx = layer.backward(np.ones(out.shape, dtype=np.float64 if float64 == "grad" else np.float32))
+    assert dx.dtype == (np.float32 if float64 is None else np.float64)
+
+
 def test_flatten_needs_a_batch_axis():
     with pytest.raises(ValueError, match=exactly("Flatten expects an input with a batch axis, got a 0-D array")):
         Flatten()(np.float64(3.0))

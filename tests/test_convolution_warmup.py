@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from exact_messages import exactly
 from lib.convolution_warmup import *  # noqa: F401,F403  (the course's test imports the module this way)
 from lib.convolution_warmup import (dot_product_multiple_filters_with_batches,
                                     dot_product_single_filter, dot_product_single_filter_with_batches, pad_array)
@@ -68,3 +69,17 @@ def test_bad_input():
         dot_product_single_filter(X, F, (0.5, 1))
     with pytest.raises(ValueError, match=r"pad must be a tuple of 2 ints"):
         pad_array(X, 1)
+
+
+def test_bad_input_messages_exactly():
+    with pytest.raises(ValueError, match=exactly("X must have at least 2 axes (..., H, W), got shape (3,)")):
+        pad_array(np.ones(3), (1, 1))
+    with pytest.raises(ValueError, match=exactly("expected input with 3 channels (as the filter), got 2")):
+        dot_product_single_filter(np.ones((2, 5, 5)), np.ones((3, 2, 2)), (0, 0))
+    with pytest.raises(ValueError, match=exactly("index must be non-negative ints (height, width), got (-1, 0)")):
+        dot_product_single_filter(X, F, (-1, 0))
+    with pytest.raises(ValueError, match=exactly("index must be a tuple of 2 ints (height, width), got 1")):
+        dot_product_single_filter(X, F, 1)  # one int does not stand for a pair here
+    with pytest.raises(ValueError, match=exactly("a 3x3 filter at index (0, 3) does not fit an input of height 5 "
+                                                 "and width 5")):
+        dot_product_single_filter(X, F, (0, 3))  # too far right only

@@ -3,6 +3,7 @@ buffers, clear errors)."""
 import numpy as np
 import pytest
 
+from exact_messages import exactly
 from lib.activations import ReLU
 from lib.convolutions import Conv2d, Flatten
 from lib.experiments import create_conv_model
@@ -39,6 +40,12 @@ def test_arrays_are_named_after_their_layer_in_nested_containers():
                                          "2.BatchNorm2d.running_var"]
 
 
+def test_a_single_layer_is_named_after_its_class():
+    layer = Conv2d(1, 2, 3)
+    assert list(named_layers(layer)) == [("Conv2d", layer)]
+    assert list(model_arrays(layer)) == ["Conv2d.conv_filter", "Conv2d.conv_bias"]
+
+
 def test_save_and_load_round_trip_parameters_and_running_statistics(tmp_path):
     np.random.seed(0)
     model = small_bn_model()
@@ -61,6 +68,32 @@ def test_loading_into_another_architecture_names_the_layer(tmp_path):
     other = Sequential(Conv2d(1, 3, 3, 1, 1), ReLU(), MaxPool2d(2), Flatten(), Linear(3 * 4 * 4, 2))
     with pytest.raises(ValueError, match=r"saved from another architecture: layer 4.Linear has no saved 'W'"):
         load_model(other, path)
+
+
+def test_loading_resets_every_gradient_to_zeros(tmp_path):
+    path = save_model(small_bn_model(), tmp_path / "model.npz")
+    model = small_bn_model()
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)
+    for p in load_model(model, path).parameters():
+        assert p.grad.shape == p.data.shape and p.grad.dtype == p.data.dtype
+        np.testing.assert_array_equal(p.grad, 0.0)
+
+
+def test_a_model_file_of_another_architecture_names_the_first_missing_or_unexpected_array_exactly(tmp_path):
+    arrays = model_arrays(small_bn_model())
+    lacking = {k: v for k, v in arrays.items() if k not in ("0.Conv2d.conv_bias", "5.Linear.W")}
+    path = save_arrays(tmp_path / "lacking.npz", lacking)
+    with pytest.raises(ModelFileError, match=exactly(
+            f"{path} was saved from another architecture: layer 0.Conv2d has no saved 'conv_bias' (missing "
+            f"['0.Conv2d.conv_bias', '5.Linear.W'], unexpected []); delete it and train the model again")):
+        load_model(small_bn_model(), path)
+    extra = dict(arrays, **{"6.Linear.W": np.zeros(2), "7.ReLU.x": np.zeros(2)})  # nothing missing
+    path = save_arrays(tmp_path / "extra.npz", extra)
+    with pytest.raises(ModelFileError, match=exactly(
+            f"{path} was saved from another architecture: the file has '6.Linear.W', which the model lacks (missing "
+            f"[], unexpected ['6.Linear.W', '7.ReLU.x']); delete it and train the model again")):
+        load_model(small_bn_model(), path)
 
 
 def test_loading_arrays_of_the_wrong_shape_names_the_layer(tmp_path):
