@@ -278,6 +278,8 @@ def make_reference(root: Path, test_bodies=None) -> Path:
     write(root, "tools/autograde.py", (REPO_ROOT / "tools/autograde.py").read_text(encoding="utf-8"))
     write(root, "tools/style_excludes.py", "print('.git')\n")
     write(root, "tools/make_handout.py", "")
+    for path in [REPO_ROOT / "tools/check_submission.py"] + sorted((REPO_ROOT / "tools/submission_rules").glob("*.py")):
+        write(root, path.relative_to(REPO_ROOT).as_posix(), path.read_text(encoding="utf-8"))
     for name in ("README.md", "feedback.md", "gitignore"):
         write(root, f"tools/handout_files/{name}", (REPO_ROOT / "tools/handout_files" / name).read_text("utf-8"))
     write(root, "setup.cfg", "# top comment\n[pycodestyle]\nmax-line-length = 120\nexclude = .git\n\n"
@@ -325,6 +327,16 @@ def test_the_handout_transforms_modules_and_scripts_and_copies_the_rest(referenc
     assert files["data/train-images-idx3-ubyte.gz"][0] == bytes(range(256)) and "data/README.md" in files
     assert files["runtests.sh"][1] == 0o755 and files["lib/convolutions.py"][1] == 0o644
     assert {mode for rel, (_, mode) in files.items() if rel != "runtests.sh"} == {0o644}
+
+
+def test_the_handout_ships_the_submission_checker_and_the_record_of_what_it_shipped(reference, tmp_path):
+    written = build_handout(reference, tmp_path / "out")
+    rules = [path.relative_to(REPO_ROOT).as_posix() for path in (REPO_ROOT / "tools/submission_rules").glob("*.py")]
+    assert set(["tools/check_submission.py"] + rules) <= set(written)
+    record = json.loads((tmp_path / "out/.handout/manifest.json").read_text(encoding="utf-8"))
+    assert set(record["files"]) == set(written) - {".handout/manifest.json"}
+    assert [(gap["file"], gap["function"]) for gap in record["gaps"]] == [("lib/convolutions.py",
+                                                                           "calculate_conv_output")]
 
 
 def test_setup_cfg_keeps_only_the_sections_students_need(reference, tmp_path):

@@ -11,6 +11,10 @@ One source: the handout is generated from the reference's own files, never kept 
 * tests/handout/* becomes tests/* (not `__init__.py`); requirements.txt, runtests.sh, runtests.bat,
   tools/autograde.py (students predict their grade) and tools/style_excludes.py (runtests.sh calls it)
   are copied as they are, setup.cfg keeps only its pycodestyle and pytest sections, data/ is copied.
+* The submission checker, `python -m tools.check_submission` (tools/check_submission.py and its rules in
+  tools/submission_rules/), is copied as it is, and the record of everything shipped outside the gaps,
+  `.handout/manifest.json` (`tools.submission_rules.record`), is written last: the checker compares a
+  submission with it.
 * From tools/handout_files/: the student README.md (its gap and grading sections generated), a blank
   feedback.md and the .gitignore; and the GitHub Classroom workflow, in the form Classroom generates,
   one command-grader step per graded part of `GRADED_PARTS` (`tools.generated_files`), then the grading reporter.
@@ -40,6 +44,7 @@ from tools.generated_files import TEMPLATES, handout_setup_cfg, render_readme, r
 from tools.graded_parts import GAPS, GRADED_PARTS
 from tools.import_closure import import_closure, lib_imports
 from tools.markers import HandoutError, transform
+from tools.submission_rules.record import RECORD_PATH, Part, RecordError, build_record
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COURSE_MODULES = tuple(f"lib/{name}.py" for name in (
@@ -49,6 +54,8 @@ ROOT_SCRIPTS = ("plot_mnist.py", "show_conv_output_dims.py", "run_simple_conv.py
                 "run_shifted_conv_experiment.py")
 COPIED_AS_IS = ("requirements.txt", "runtests.sh", "runtests.bat", "tools/__init__.py", "tools/autograde.py",
                 "tools/style_excludes.py")
+CHECKER_FILES = ("tools/check_submission.py",)  # and every module of CHECKER_RULES
+CHECKER_RULES = "tools/submission_rules"
 HANDOUT_TESTS = "tests/handout"
 DATA_DIR = "data"
 TEMPLATE_FILES = {"README.md": "README.md", "feedback.md": "feedback.md", "gitignore": ".gitignore"}
@@ -128,6 +135,11 @@ def plan_handout(root: Path = REPO_ROOT) -> Handout:
                                    f"runs {test_file})")
     for rel in COPIED_AS_IS:
         files[rel] = (source(rel).read_bytes(), _mode(source(rel)))
+    if not (root / CHECKER_RULES).is_dir():
+        raise HandoutError(f"{CHECKER_RULES}/: missing (python -m tools.check_submission needs it)")
+    rules = [path.relative_to(root).as_posix() for path in _walk(root / CHECKER_RULES) if path.suffix == ".py"]
+    for rel in list(CHECKER_FILES) + rules:
+        files[rel] = (source(rel).read_bytes(), _mode(source(rel)))
     setup_cfg = root / "setup.cfg"
     files["setup.cfg"] = (handout_setup_cfg(setup_cfg.read_text(encoding="utf-8") if setup_cfg.is_file() else None)
                           .encode("utf-8"), 0o644)
@@ -141,6 +153,11 @@ def plan_handout(root: Path = REPO_ROOT) -> Handout:
         template = source(f"{TEMPLATES}/{name}").read_text(encoding="utf-8")
         files[target] = ((render_readme(template, gaps) if name == "README.md" else template).encode("utf-8"), 0o644)
     files[WORKFLOW_PATH] = (render_workflow().encode("utf-8"), 0o644)
+    parts = [Part(part.name, part.command, part.points) for part in GRADED_PARTS]
+    try:
+        files[RECORD_PATH] = (build_record({rel: content for rel, (content, _) in files.items()}, parts), 0o644)
+    except RecordError as error:  # a marker-like comment outside the course's files
+        raise HandoutError(str(error)) from None
     checkout = os.fsencode(str(root))
     for rel, (content, _) in files.items():
         if checkout in content:

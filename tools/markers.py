@@ -16,6 +16,9 @@ import re
 import tokenize
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+# What the checker of submissions (shipped in the handout) and this parser share: how a line's function is named.
+from tools.submission_rules.gap_markers import enclosing_function, function_ranges, source_lines  # noqa: F401
+
 NOT_IMPLEMENTED = "raise NotImplementedError"  # what a gap of the handout holds after its hint
 
 _OPENS = {"START TODO": "END TODO", "BEGIN REFERENCE ONLY": "END REFERENCE ONLY"}
@@ -43,11 +46,6 @@ class Region(NamedTuple):
 
 
 # ---------------------------------------------------------------- reading a source
-
-def source_lines(text: str) -> List[str]:
-    """The lines with their endings, split as the tokenizer splits them (at "\\n" only)."""
-    return io.StringIO(text).readlines()
-
 
 def _comment_lines(text: str, filename: str) -> Dict[int, str]:
     """{line number: comment} for the lines that hold nothing but a comment (never text inside a string)."""
@@ -77,30 +75,6 @@ def parse_python(text: str, filename: str, origin: Optional[List[int]] = None, b
         check = f"check the markers at line {near}" if near else "check the markers"
         raise HandoutError(f"{filename}:{line}: the handout's version of this file does not compile "
                            f"({error.msg}); {check}") from None
-
-
-def function_ranges(tree: ast.AST) -> List[Tuple[str, int, int]]:
-    """(qualified name, first line, last line) of every function and method, e.g. ("Conv2d.forward", 90, 130)."""
-    found = []
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found.append((prefix + child.name, child.lineno, child.end_lineno))
-                visit(child, f"{prefix}{child.name}.<locals>.")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, f"{prefix}{child.name}.")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return found
-
-
-def enclosing_function(ranges: List[Tuple[str, int, int]], line: int) -> Optional[str]:
-    """The innermost function of `function_ranges` that holds `line`, or None at module or class level."""
-    holding = [(first, name) for name, first, last in ranges if first <= line <= last]
-    return max(holding)[1] if holding else None
 
 
 # ---------------------------------------------------------------- the markers
