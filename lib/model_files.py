@@ -16,7 +16,7 @@ from typing import Callable, Dict, Iterator, List, Tuple
 import numpy as np
 
 from lib.network import Sequential
-from lib.network_base import Module
+from lib.network_base import Module, build_keeping_random_state
 from lib.utilities import ArrayFileError, load_arrays, save_arrays
 
 LEGACY_KEY = re.compile(r"^\d{2}_")  # array names of model files written before they were named by layer
@@ -128,9 +128,4 @@ def rebuild_and_load(build: Callable[[], Module], path) -> Module:
     Raises:
         FileNotFoundError, ValueError: as `load_model`.
     """
-    state = np.random.get_state()
-    try:
-        model = build()
-    finally:
-        np.random.set_state(state)
-    return load_model(model, path).eval()
+    return load_model(build_keeping_random_state(build), path).eval()

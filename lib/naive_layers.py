@@ -19,6 +19,7 @@ import numpy as np
 
 from lib.checks import check_feature_maps
 from lib.convolutions import Conv2d, calculate_conv_output
+from lib.network_base import build_keeping_random_state
 
 Pair = Tuple[int, int]
 
@@ -43,11 +44,7 @@ def _course_layer(w: np.ndarray, b: Optional[np.ndarray], stride: Pair, padding:
     """
     w = np.asarray(w, dtype=np.float64)
     f, c, kh, kw = w.shape
-    state = np.random.get_state()
-    try:
-        layer = Conv2d(c, f, (kh, kw), stride, padding)
-    finally:
-        np.random.set_state(state)
+    layer = build_keeping_random_state(lambda: Conv2d(c, f, (kh, kw), stride, padding))
     layer.fast_path = False
     layer.W.data = w
     if b is not None:

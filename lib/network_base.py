@@ -5,7 +5,7 @@ A module computes `forward(*inputs)`, keeps what its backward pass needs in `inp
 while *adding* the gradients w.r.t. its parameters to `Parameter.grad`. `Module.check_gradients`
 compares a module's backward pass with centred finite differences (numpy only, float64).
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -217,3 +217,16 @@ class Module:
                 param.data = original
                 self._zero_grad()
             self._check_error(analytic, numeric, int(np.size(upstream)), tol, f"param '{param.name}'")
+
+
+def build_keeping_random_state(build: Callable[[], Module]) -> Module:
+    """Call `build()` and restore the global `np.random` state it changed by drawing initial weights.
+
+    For a model that is built only to receive other values (a model file's, given filters), so that
+    building it leaves the course's stream of random draws exactly as it was.
+    """
+    state = np.random.get_state()
+    try:
+        return build()
+    finally:
+        np.random.set_state(state)
