@@ -1,9 +1,9 @@
 """Warm-up for the convolution exercise: zero padding and the dot product of filters with one window.
 
-The course's file, solved: every function's body is one of the exercise's gaps (between `# START TODO`
-and `# END TODO`). Each function computes what one output position of a convolution needs, for one
-image, a batch, or a batch and several filters; `lib.convolutions.Conv2d` does the same for all
-positions at once.
+The course's file: every function's body is one of the exercise's gaps (between `# START TODO` and
+`# END TODO`; solved here, to be filled in the students' copy). Each function computes what one output
+position of a convolution needs, for one image, a batch, or a batch and several filters;
+`lib.convolutions.Conv2d` does the same for all positions at once.
 
 Shape letters: B = batch size, C = channels, H, W = height and width, K = number of filters,
 KH, KW = filter height and width.

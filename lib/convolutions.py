@@ -1,8 +1,9 @@
-"""2-D convolution (cross-correlation) layer, the output-size formula, and `Flatten`: the course's file, solved.
+"""2-D convolution (cross-correlation) layer, the output-size formula, and `Flatten`: the course's file.
 
 `calculate_conv_output` and `Conv2d.forward` are the exercise's gaps (between `# START TODO` and
-`# END TODO`); `Conv2d.backward` is the course's provided backward. The forward in the gap is the
-exercise's: two loops over the output positions, the batch, channels and filters at once in every step.
+`# END TODO`; solved here, to be filled in the students' copy); `Conv2d.backward` is the course's provided
+backward. The forward the exercise asks for loops over the output positions only, with the batch, the
+channels and the filters at once in every step.
 
 Shape letters used in comments and docstrings:
     N = batch size, C = input channels, F = output channels (filters),
@@ -25,10 +26,10 @@ from lib.kernels.conv_layer import FastConv2d
 
 def calculate_conv_output(input_shape: Sequence[int], kernel_size: Sequence[int],
                           stride: Sequence[int], padding: Sequence[int]) -> List[int]:
-    """Output size of a convolution along each spatial dimension: `(I + 2P - K) // S + 1`.
+    """Output size of a convolution along each spatial dimension, from the input size, kernel, stride and padding.
 
-    The one place where the formula lives: `Conv2d`, the scripts and the tests call it. Like
-    PyTorch it floors, so a stride that does not divide `I + 2P - K` drops the last positions.
+    The one place where the formula lives: `Conv2d`, the scripts and the tests call it. Like PyTorch, it
+    counts only the positions where the kernel lies wholly inside the padded input.
 
     Args:
         input_shape: input size per dimension (any number of dimensions), e.g. [11, 11].

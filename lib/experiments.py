@@ -1,13 +1,13 @@
 """The course's two MNIST experiments: train the small CNN, then compare it with an MLP on shifted images.
 
-The course's file, solved: `create_conv_model`, the MLP part of `run_shifted_conv_experiment` and
-`shift_data` are the exercise's gaps (between `# START TODO` and `# END TODO`). `run_conv_experiment`
-trains the course CNN and saves it; `run_shifted_conv_experiment` trains the course MLP, reloads that CNN
-and prints the accuracy of both on the validation images and on them moved 2 pixels right and down.
+The course's file: `create_conv_model`, the MLP part of `run_shifted_conv_experiment` and `shift_data` are
+the exercise's gaps (between `# START TODO` and `# END TODO`; solved here, to be filled in the students'
+copy). `run_conv_experiment` trains the course CNN and saves it; `run_shifted_conv_experiment` trains the
+course MLP, reloads that CNN and prints the accuracy of both on the validation images and on them moved
+2 pixels right and down.
 
-Random draws: the course's layers initialise from the global `np.random` stream and `train` shuffles
-with it, so a `seed` (when given) is set with `np.random.seed` right before the model is built.
-`seed=None` leaves the stream alone, as the course's functions do.
+Random draws: the course's layers initialise from the global `np.random` stream and `train` shuffles with
+it, so a `seed` is set with `np.random.seed` right before the model is built (None leaves the stream alone).
 
 The course pickled the trained model to `results/conv_model.pkl`; this module saves its parameters
 with `np.savez` to `results/conv_model.npz` instead and loads them with `allow_pickle=False`.
@@ -63,8 +63,8 @@ def create_conv_model() -> Module:
     28x28 -> 14x14 (5 maps) -> 7x7 (10 maps) -> 490 features -> 10 scores.
 
     Returns:
-        `Sequential(Conv2d(1, 5), ReLU, Conv2d(5, 10), ReLU, Flatten, Linear(490, 10))`, parameter shapes
-        (5, 1, 4, 4), (5, 1, 1), (10, 5, 4, 4), (10, 1, 1), (490, 10), (10,).
+        The model, a `Sequential` whose parameters have the shapes (5, 1, 4, 4), (5, 1, 1), (10, 5, 4, 4),
+        (10, 1, 1), (490, 10), (10,).
     """
     # the model's hyperparameters (the sheet's)
     kernel_size = (4, 4)
